@@ -1,0 +1,33 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { AppError } from '../common/app-error';
+import { setCurrentUserId } from './current-user.decorator';
+import { IS_PUBLIC } from './public.decorator';
+import { TokenService } from './tokens/token.service';
+
+/**
+ * Bound globally: a new route is protected unless it says @Public().
+ * Only an access token (typ "access") opens it.
+ */
+@Injectable()
+export class AccessTokenGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+    const req = context.switchToHttp().getRequest<Request>();
+    const match = /^Bearer ([^\s]+)$/i.exec(req.header('authorization') ?? '');
+    if (!match)
+      throw new AppError('UNAUTHORIZED', 'An access token is required (Authorization: Bearer …)');
+    setCurrentUserId(req, await this.tokens.verifyAccessToken(match[1]));
+    return true;
+  }
+}

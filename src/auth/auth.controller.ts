@@ -1,0 +1,67 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrors } from '../common/swagger/api-errors.decorator';
+import { AuthService, LoginResult } from './auth.service';
+import { LoginResponseDto, PhoneNotRegisteredDto } from './dto/login-response.dto';
+import { PhoneLoginDto } from './dto/phone-login.dto';
+import { RegisterDto } from './dto/register.dto';
+import { Public } from './public.decorator';
+
+@ApiTags('auth')
+@Public()
+@Controller('auth/wechat')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('phone-login')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Log in with the code of the getPhoneNumber button',
+    description:
+      'Exchanges the code with WeChat for the verified phone number. Registered → 200 with tokens. ' +
+      'Not registered → 404 PHONE_NOT_REGISTERED with the number and a registrationTicket for POST /auth/wechat/register.',
+  })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiNotFoundResponse({
+    type: PhoneNotRegisteredDto,
+    description: '`PHONE_NOT_REGISTERED`: WeChat verified the phone but no user has it.',
+  })
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'INVALID_JSON',
+    'WECHAT_CODE_INVALID',
+    'PAYLOAD_TOO_LARGE',
+    'TOO_MANY_REQUESTS',
+    'WECHAT_BAD_RESPONSE',
+    'WECHAT_UNAVAILABLE',
+    'WECHAT_MISCONFIGURED',
+    'INTERNAL_ERROR',
+  )
+  phoneLogin(@Body() body: PhoneLoginDto): Promise<LoginResult> {
+    return this.auth.phoneLogin(body.code);
+  }
+
+  @Post('register')
+  @ApiOperation({
+    summary: 'Register the phone a registration ticket vouches for',
+    description: 'The ticket is single-use. The new user is logged in at once.',
+  })
+  @ApiCreatedResponse({ type: LoginResponseDto })
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'INVALID_JSON',
+    'REGISTRATION_TICKET_INVALID',
+    'PHONE_ALREADY_REGISTERED',
+    'PAYLOAD_TOO_LARGE',
+    'INTERNAL_ERROR',
+  )
+  register(@Body() body: RegisterDto): Promise<LoginResult> {
+    return this.auth.register(body);
+  }
+}

@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { jwtConfig } from '../config/jwt.config';
+import { UsersModule } from '../users/users.module';
+import { AccessTokenGuard } from './access-token.guard';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { LegacyPhoneController } from './legacy-phone.controller';
+import { RegistrationTicketUse } from './registration-ticket-use.entity';
+import { TokenService } from './tokens/token.service';
+
+@Module({
+  imports: [
+    UsersModule,
+    TypeOrmModule.forFeature([RegistrationTicketUse]),
+    JwtModule.registerAsync({
+      inject: [jwtConfig.KEY],
+      useFactory: (config: ConfigType<typeof jwtConfig>) => ({
+        secret: config.secret,
+        signOptions: { algorithm: 'HS256' },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+  ],
+  controllers: [AuthController, LegacyPhoneController],
+  providers: [AuthService, TokenService, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+})
+export class AuthModule {}

@@ -1,0 +1,40 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { UserDto } from '../../users/user.dto';
+import { ErrorBodyDto } from '../../common/swagger/error-body.dto';
+
+export class LoginResponseDto {
+  @ApiProperty({ description: 'JWT (HS256) for `Authorization: Bearer …`.' })
+  accessToken: string;
+
+  @ApiProperty({ description: 'Exchange for a new pair when the access token expires.' })
+  refreshToken: string;
+
+  @ApiProperty({ enum: ['Bearer'] })
+  tokenType: 'Bearer';
+
+  @ApiProperty({ description: 'Seconds until the access token expires.', example: 900 })
+  expiresIn: number;
+
+  @ApiProperty({ type: UserDto })
+  user: UserDto;
+}
+
+export class PhoneNotRegisteredDto extends ErrorBodyDto {
+  @ApiProperty({ enum: ['PHONE_NOT_REGISTERED'] })
+  declare code: string;
+
+  @ApiProperty({ example: '+8613800138000', description: 'E.164, verified by WeChat.' })
+  phoneNumber: string;
+
+  @ApiProperty({ example: '13800138000' })
+  purePhoneNumber: string;
+
+  @ApiProperty({ example: '86' })
+  countryCode: string;
+
+  @ApiProperty({ description: 'Send to POST /auth/wechat/register.' })
+  registrationTicket: string;
+
+  @ApiProperty({ example: 600, description: 'Seconds.' })
+  registrationTicketExpiresIn: number;
+}

@@ -1,0 +1,59 @@
+import { Body, Controller, Get, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { LegacyEnvelopeExceptionFilter } from '../common/http/exception.filters';
+import { AuthService } from './auth.service';
+import { LoginResponseDto } from './dto/login-response.dto';
+import { PhoneLoginDto } from './dto/phone-login.dto';
+import { Public } from './public.decorator';
+
+class LegacyLoginData extends LoginResponseDto {
+  @ApiProperty({ enum: [200] })
+  code: 200;
+
+  @ApiProperty({ description: 'Same as accessToken (the sample reads `token`).' })
+  token: string;
+}
+
+class LegacyLoginEnvelope {
+  @ApiProperty({ type: LegacyLoginData })
+  data: LegacyLoginData;
+}
+
+const DESCRIPTION =
+  "For the original sample front end, whose `wx.request` reads `res.data.data`. Its `methods: 'POST'` typo " +
+  'means it really sends GET with `?code=`, so both GET and POST work, with or without a trailing slash. ' +
+  'Errors use the same HTTP status as POST /auth/wechat/phone-login, as `{ data: { code, msg, errorCode } }` ' +
+  "(`errorCode` is the main route's `code`); a 404 also carries `phoneNumber`, `purePhoneNumber`, `countryCode` " +
+  'and `registrationTicket`. New clients should use /auth/wechat/phone-login.';
+
+/** The original sample's `/getPhoneNumber`, kept working on top of the real login. */
+@ApiTags('compatibility')
+@Public()
+@UseFilters(LegacyEnvelopeExceptionFilter)
+@Controller('getPhoneNumber')
+export class LegacyPhoneController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Original sample: phone login (GET ?code=)', description: DESCRIPTION })
+  @ApiOkResponse({ type: LegacyLoginEnvelope })
+  viaQuery(@Query() query: PhoneLoginDto): Promise<LegacyLoginEnvelope> {
+    return this.login(query.code);
+  }
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Original sample: phone login (POST { code })',
+    description: DESCRIPTION,
+  })
+  @ApiOkResponse({ type: LegacyLoginEnvelope })
+  viaBody(@Body() body: PhoneLoginDto): Promise<LegacyLoginEnvelope> {
+    return this.login(body.code);
+  }
+
+  private async login(code: string): Promise<LegacyLoginEnvelope> {
+    const result = await this.auth.phoneLogin(code);
+    return { data: { code: 200, token: result.accessToken, ...result } };
+  }
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { JwtService } from '@nestjs/jwt';
+import { AppError } from '../../common/app-error';
+import { Clock } from '../../common/clock';
+import { ErrorCode } from '../../common/error-codes';
+import { jwtConfig } from '../../config/jwt.config';
+import { VerifiedPhone } from '../../wechat/phone.service';
+
+/** The `typ` claim keeps the three kinds of token from standing in for each other. */
+export type TokenType = 'access' | 'refresh' | 'register';
+
+export interface SessionTokens {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+}
+
+export interface RegistrationTicket {
+  registrationTicket: string;
+  registrationTicketExpiresIn: number;
+}
+
+export interface VerifiedTicket extends VerifiedPhone {
+  jti: string;
+  expiresAt: Date;
+}
+
+interface Claims {
+  sub: string;
+  typ: TokenType;
+  jti?: string;
+  cc?: string;
+  pure?: string;
+  exp: number;
+}
+
+const ISSUER = 'wx-phone-login';
+/** What a token of each type is refused with. */
+const REJECTION: Record<TokenType, ErrorCode> = {
+  access: 'UNAUTHORIZED',
+  refresh: 'REFRESH_TOKEN_INVALID',
+  register: 'REGISTRATION_TICKET_INVALID',
+};
+
+/**
+ * Signs and checks our JWTs: HS256 only (so `alg: none` and RS/HS confusion
+ * are refused by the verifier), times from the injected clock, and a `typ`
+ * claim checked on every verification.
+ */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly clock: Clock,
+    @Inject(jwtConfig.KEY)
+    private readonly config: ConfigType<typeof jwtConfig>,
+  ) {}
+
+  async issueSession(userId: string): Promise<SessionTokens> {
+    const [accessToken, refreshToken] = await Promise.all([
+      this.sign({ sub: userId, typ: 'access' }, this.config.accessTtlSec),
+      this.sign({ sub: userId, typ: 'refresh', jti: randomUUID() }, this.config.refreshTtlSec),
+    ]);
+    return {
+      accessToken,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: this.config.accessTtlSec,
+    };
+  }
+
+  /** Proof, for a short while, that WeChat verified this phone: the only way to register. */
+  async issueRegistrationTicket(phone: VerifiedPhone): Promise<RegistrationTicket> {
+    const ttl = this.config.registrationTicketTtlSec;
+    const registrationTicket = await this.sign(
+      {
+        sub: phone.phoneNumber,
+        typ: 'register',
+        jti: randomUUID(),
+        cc: phone.countryCode,
+        pure: phone.purePhoneNumber,
+      },
+      ttl,
+    );
+    return { registrationTicket, registrationTicketExpiresIn: ttl };
+  }
+
+  async verifyAccessToken(token: string): Promise<string> {
+    return (await this.verify(token, 'access')).sub;
+  }
+
+  async verifyRegistrationTicket(token: string): Promise<VerifiedTicket> {
+    const claims = await this.verify(token, 'register');
+    if (!claims.jti || !claims.cc || !claims.pure) {
+      throw new AppError(REJECTION.register, 'The registration ticket is not valid');
+    }
+    return {
+      phoneNumber: claims.sub,
+      countryCode: claims.cc,
+      purePhoneNumber: claims.pure,
+      jti: claims.jti,
+      expiresAt: new Date(claims.exp * 1000),
+    };
+  }
+
+  private sign(claims: Omit<Claims, 'exp'>, ttlSec: number): Promise<string> {
+    const iat = Math.floor(this.clock.now() / 1000);
+    return this.jwt.signAsync(
+      { ...claims, iat },
+      { expiresIn: ttlSec, algorithm: 'HS256', issuer: ISSUER },
+    );
+  }
+
+  private async verify(token: string, typ: TokenType): Promise<Claims> {
+    let claims: Claims;
+    try {
+      claims = await this.jwt.verifyAsync<Claims>(token, {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        clockTimestamp: Math.floor(this.clock.now() / 1000),
+      });
+    } catch {
+      throw new AppError(REJECTION[typ], `The ${describe(typ)} is invalid or expired`);
+    }
+    if (claims.typ !== typ || typeof claims.sub !== 'string') {
+      throw new AppError(REJECTION[typ], `This is not a ${describe(typ)}`);
+    }
+    return claims;
+  }
+}
+
+function describe(typ: TokenType): string {
+  return { access: 'access token', refresh: 'refresh token', register: 'registration ticket' }[typ];
+}

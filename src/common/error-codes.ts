@@ -1,0 +1,80 @@
+/**
+ * Every machine-readable error `code` the API can return, with its HTTP status.
+ * Clients switch on `code`, never on `message` (CONTRACT §2). The OpenAPI
+ * document and the global exception filter both read this list.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: {
+    status: 400,
+    description: 'The body or query is malformed, has a wrong type, or has unknown fields.',
+  },
+  INVALID_JSON: {
+    status: 400,
+    description: 'The request body is not valid JSON.',
+  },
+  REQUEST_REJECTED: {
+    status: 400,
+    description: 'The request cannot be processed as sent (wrong method, malformed framing).',
+  },
+  UNAUTHORIZED: {
+    status: 401,
+    description: 'No, invalid or expired Bearer access token.',
+  },
+  WECHAT_CODE_INVALID: {
+    status: 401,
+    description:
+      'WeChat rejected the code (40029/40163): wrong, expired (5 min) or already used. Ask the user to tap again.',
+  },
+  REGISTRATION_TICKET_INVALID: {
+    status: 401,
+    description:
+      'The registration ticket is malformed, expired, already used or not a registration ticket.',
+  },
+  REFRESH_TOKEN_INVALID: {
+    status: 401,
+    description: 'The refresh token is malformed, expired or not a refresh token.',
+  },
+  PHONE_NOT_REGISTERED: {
+    status: 404,
+    description:
+      'WeChat verified the phone but no user has it. Carries phoneNumber, purePhoneNumber, countryCode and a registrationTicket.',
+  },
+  NOT_FOUND: { status: 404, description: 'No such route or resource.' },
+  PHONE_ALREADY_REGISTERED: {
+    status: 409,
+    description: 'A user with this phone number already exists.',
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over 16 KiB.' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    description: 'The body is not application/json.',
+  },
+  TOO_MANY_REQUESTS: {
+    status: 429,
+    description: 'Rate limit reached (ours, or WeChat 45011). See Retry-After.',
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    description: 'An unexpected server error. The log has details under the requestId.',
+  },
+  WECHAT_BAD_RESPONSE: {
+    status: 502,
+    description: "WeChat's answer was malformed, or its watermark.appid is not ours.",
+  },
+  WECHAT_UNAVAILABLE: {
+    status: 503,
+    description:
+      'WeChat is down, timed out, busy after a retry, or out of quota (45009). See Retry-After.',
+  },
+  WECHAT_MISCONFIGURED: {
+    status: 503,
+    description:
+      'WeChat refused our AppID/secret (40013/40125/40164): an operator must fix the configuration.',
+  },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    description: 'The database did not answer in time. See Retry-After.',
+  },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

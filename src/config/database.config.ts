@@ -1,0 +1,47 @@
+import { registerAs } from '@nestjs/config';
+import { EnvReader } from './env-reader';
+import { readFromProcess } from './read-from-process';
+
+export type DatabaseConfig =
+  { type: 'sqlite'; database: string; url: string } | { type: 'mysql'; url: string };
+
+export const DEFAULT_DATABASE_URL = 'sqlite:data/app.sqlite';
+
+/**
+ * `sqlite:<path>` (relative to the working directory), `sqlite::memory:`, or
+ * `mysql://user:pass@host:3306/db` (`mariadb://` is accepted as an alias).
+ */
+export function readDatabaseConfig(env: EnvReader): DatabaseConfig {
+  const url = env.string('DATABASE_URL', DEFAULT_DATABASE_URL);
+  return parseDatabaseUrl(url, (problem) => env.fail('DATABASE_URL', problem));
+}
+
+export function parseDatabaseUrl(
+  url: string,
+  fail: (problem: string) => void = (problem) => {
+    throw new Error(`DATABASE_URL ${problem}`);
+  },
+): DatabaseConfig {
+  if (url.startsWith('sqlite:')) {
+    const database = url.slice('sqlite:'.length);
+    if (database === '') {
+      fail('needs a file path after sqlite: (e.g. sqlite:data/app.sqlite)');
+    }
+    return { type: 'sqlite', database, url };
+  }
+  if (/^(mysql|mariadb):\/\//.test(url)) {
+    try {
+      const parsed = new URL(url);
+      if (parsed.pathname.replace(/^\//, '') === '') {
+        fail('needs a database name (mysql://user:pass@host:3306/db)');
+      }
+    } catch {
+      fail('is not a valid mysql:// URL');
+    }
+    return { type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:') };
+  }
+  fail('must start with sqlite: or mysql://');
+  return { type: 'sqlite', database: ':memory:', url };
+}
+
+export const databaseConfig = registerAs('database', () => readFromProcess(readDatabaseConfig));

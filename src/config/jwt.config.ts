@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { registerAs } from '@nestjs/config';
+import { EnvReader } from './env-reader';
+import { readFromProcess } from './read-from-process';
+
+export interface JwtConfig {
+  secret: string;
+  accessTtlSec: number;
+  refreshTtlSec: number;
+  registrationTicketTtlSec: number;
+}
+
+const PLACEHOLDER_WORDS = [
+  'change',
+  'secret',
+  'example',
+  'placeholder',
+  'default',
+  'password',
+  'your',
+  'todo',
+  'xxx',
+];
+
+function weaknessOf(secret: string): string | undefined {
+  if (secret.length < 32) return 'must be at least 32 characters';
+  const lower = secret.toLowerCase();
+  if (PLACEHOLDER_WORDS.some((word) => lower.includes(word))) {
+    return 'looks like a placeholder: use a random value (openssl rand -base64 48)';
+  }
+  if (new Set(secret).size < 10) {
+    return 'has too few distinct characters to be random';
+  }
+  return undefined;
+}
+
+/**
+ * Outside production an unset JWT_SECRET gets a random per-process value, so a
+ * restart logs everyone out; production refuses to start without a strong one.
+ */
+export function readJwtConfig(env: EnvReader): JwtConfig {
+  const isProduction = env.raw('NODE_ENV') === 'production';
+  let secret = env.optionalString('JWT_SECRET');
+  if (secret === undefined) {
+    if (isProduction) env.fail('JWT_SECRET', 'is required in production');
+    secret = randomBytes(48).toString('base64');
+  } else if (isProduction) {
+    const weakness = weaknessOf(secret);
+    if (weakness) env.fail('JWT_SECRET', weakness);
+  }
+  return {
+    secret,
+    accessTtlSec: env.durationSeconds('JWT_ACCESS_TTL', '15m'),
+    refreshTtlSec: env.durationSeconds('JWT_REFRESH_TTL', '30d'),
+    registrationTicketTtlSec: env.durationSeconds('REGISTRATION_TICKET_TTL', '10m'),
+  };
+}
+
+export const jwtConfig = registerAs('jwt', () => readFromProcess(readJwtConfig));

@@ -1,0 +1,21 @@
+import { registerAs } from '@nestjs/config';
+import { EnvReader } from './env-reader';
+import { readFromProcess } from './read-from-process';
+
+export interface RateLimitConfig {
+  perMinute: number;
+  authPerMinute: number;
+  redisUrl?: string;
+}
+
+export function readRateLimitConfig(env: EnvReader): RateLimitConfig {
+  const redisUrl = env.optionalString('REDIS_URL');
+  return {
+    perMinute: env.int('RATE_LIMIT_PER_MIN', 300, 1, 1_000_000),
+    authPerMinute: env.int('RATE_LIMIT_AUTH_PER_MIN', 30, 1, 1_000_000),
+    redisUrl:
+      redisUrl === undefined ? undefined : env.url('REDIS_URL', redisUrl, ['redis:', 'rediss:']),
+  };
+}
+
+export const rateLimitConfig = registerAs('rateLimit', () => readFromProcess(readRateLimitConfig));

@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSourceOptions } from 'typeorm';
+import { RegistrationTicketUse } from '../auth/registration-ticket-use.entity';
+import { DatabaseConfig } from '../config/database.config';
+import { User } from '../users/user.entity';
+import { migrations } from './migrations';
+
+export const entities = [User, RegistrationTicketUse];
+
+/**
+ * The one place TypeORM options are built: used by TypeOrmModule in the app
+ * and by ormconfig.ts for the migration CLI. Schema changes only through
+ * migrations, never `synchronize`.
+ */
+export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
+  const common = {
+    entities,
+    migrations,
+    synchronize: false,
+    migrationsTransactionMode: 'each' as const,
+  };
+  if (db.type === 'sqlite') {
+    if (db.database !== ':memory:') {
+      mkdirSync(dirname(db.database), { recursive: true });
+    }
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: db.database,
+      // Several processes may share one file: WAL lets readers run beside the
+      // writer, and the busy timeout makes a writer wait instead of failing.
+      enableWAL: db.database !== ':memory:',
+      timeout: 5000,
+    };
+  }
+  return {
+    ...common,
+    type: 'mysql',
+    url: db.url,
+    charset: 'utf8mb4_unicode_ci',
+    // Store and read DATETIME as UTC whatever the server's time zone.
+    timezone: 'Z',
+    connectTimeout: 5000,
+    extra: { connectionLimit: 10 },
+  };
+}

@@ -1,0 +1,74 @@
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import type { Response } from 'express';
+import { Public } from '../auth/public.decorator';
+import { wechatConfig } from '../config/wechat.config';
+import { AccessTokenService } from '../wechat/access-token.service';
+
+/** /health/ready gives up on the database after this long (CONTRACT: 503 within 1.5 s). */
+const DB_PING_TIMEOUT_MS = 1000;
+
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly accessTokens: AccessTokenService,
+    @Inject(wechatConfig.KEY)
+    private readonly wechat: ConfigType<typeof wechatConfig>,
+  ) {}
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: 200 while the process runs' })
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness: database reachable and a WeChat access token held',
+    description: 'Shows whether a token is held and how long it has left, never the token itself.',
+  })
+  @ApiOkResponse({ description: 'Ready.' })
+  @ApiServiceUnavailableResponse({ description: 'Not ready: see which check is down.' })
+  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.db.pingCheck('database', { timeout: DB_PING_TIMEOUT_MS }),
+        () => this.wechatToken(),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      res.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
+  }
+
+  private wechatToken() {
+    const check = this.indicators.check('wechatAccessToken');
+    const status = this.accessTokens.status();
+    const data = {
+      simulator: this.wechat.simulator,
+      mode: status.mode,
+      tokenHeld: status.held,
+      expiresInSec: status.expiresInSec,
+    };
+    return status.held || this.wechat.simulator ? check.up(data) : check.down(data);
+  }
+}

@@ -1,0 +1,47 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * One person, keyed by the phone number WeChat verified. Column types are
+ * spelled out so the same migration matches the entity on SQLite and MySQL.
+ */
+@Entity('users')
+@Index('UQ_users_phone_number', ['phoneNumber'], { unique: true })
+@Index('UQ_users_openid', ['openid'], { unique: true })
+@Index('IDX_users_unionid', ['unionid'])
+export class User {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  /** E.164, e.g. `+8613800138000`. */
+  @Column({ name: 'phone_number', type: 'varchar', length: 24 })
+  phoneNumber: string;
+
+  /** Without the `+`, e.g. `86`. */
+  @Column({ name: 'country_code', type: 'varchar', length: 8 })
+  countryCode: string;
+
+  /** The national number, e.g. `13800138000`. */
+  @Column({ name: 'pure_phone_number', type: 'varchar', length: 20 })
+  purePhoneNumber: string;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  nickname: string | null;
+
+  @Column({ name: 'avatar_url', type: 'varchar', length: 512, nullable: true })
+  avatarUrl: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  openid: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  unionid: string | null;
+
+  @Column({ name: 'created_at', type: 'datetime' })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime' })
+  updatedAt: Date;
+
+  @Column({ name: 'last_login_at', type: 'datetime', nullable: true })
+  lastLoginAt: Date | null;
+}

@@ -1,0 +1,110 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Clock } from '../common/clock';
+import { wechatConfig } from '../config/wechat.config';
+import { AccessTokenService } from './access-token.service';
+import { PhoneNumberAnswer, WechatApiClient } from './wechat-api.client';
+import {
+  isTransientWechatError,
+  WechatBadResponseError,
+  WechatTokenRejectedError,
+} from './wechat.errors';
+
+export interface VerifiedPhone {
+  /** E.164: `+8613800138000`. */
+  phoneNumber: string;
+  /** National number without country code: `13800138000`. */
+  purePhoneNumber: string;
+  /** Digits only: `86`. */
+  countryCode: string;
+}
+
+/** Extra time a login may spend on a retry beyond one call's timeout (CONTRACT §3). */
+export const RETRY_BUDGET_MS = 1000;
+/** Backoff before retrying WeChat's -1 (busy) or a network error. */
+const RETRY_BACKOFF_MS = 100;
+
+/**
+ * Exchanges a getPhoneNumber code for the phone number WeChat verified.
+ */
+@Injectable()
+export class PhoneService {
+  constructor(
+    private readonly client: WechatApiClient,
+    private readonly accessTokens: AccessTokenService,
+    private readonly clock: Clock,
+    @Inject(wechatConfig.KEY)
+    private readonly config: ConfigType<typeof wechatConfig>,
+  ) {}
+
+  async resolvePhone(code: string): Promise<VerifiedPhone> {
+    const timeoutMs = this.config.timeoutMs;
+    const deadline = this.clock.now() + timeoutMs + RETRY_BUDGET_MS;
+    const answer = await this.callWithOneRetry(code, timeoutMs, deadline);
+    return this.parse(answer);
+  }
+
+  /**
+   * One retry at most, and only for what WeChat documents as worth retrying:
+   * a rejected token (after dropping it), busy (-1) or a transport failure.
+   * The retry only gets what is left of the budget, never a fresh timeout.
+   * Bad codes (40029/40163) and quota errors are never retried.
+   */
+  private async callWithOneRetry(
+    code: string,
+    timeoutMs: number,
+    deadline: number,
+  ): Promise<PhoneNumberAnswer> {
+    const token = await this.accessTokens.getToken();
+    try {
+      return await this.client.getUserPhoneNumber(token, code, { timeoutMs });
+    } catch (error) {
+      if (error instanceof WechatTokenRejectedError) {
+        this.accessTokens.invalidate(token);
+      } else if (isTransientWechatError(error)) {
+        await sleep(RETRY_BACKOFF_MS * (1 + Math.random()));
+      } else {
+        throw error;
+      }
+      const left = deadline - this.clock.now();
+      if (left < 100) throw error;
+      const retryToken = await this.accessTokens.getToken();
+      return await this.client.getUserPhoneNumber(retryToken, code, {
+        timeoutMs: Math.min(timeoutMs, left),
+      });
+    }
+  }
+
+  /** Never trust an answer that is not what WeChat documents. */
+  private parse(answer: PhoneNumberAnswer): VerifiedPhone {
+    const info = answer.phone_info;
+    if (typeof info !== 'object' || info === null) {
+      throw new WechatBadResponseError('phone_info missing');
+    }
+    const { purePhoneNumber, countryCode, watermark } = info as Record<string, unknown>;
+    if (typeof purePhoneNumber !== 'string' || !/^\d{4,17}$/.test(purePhoneNumber)) {
+      throw new WechatBadResponseError('purePhoneNumber missing or malformed');
+    }
+    const country = typeof countryCode === 'number' ? String(countryCode) : countryCode;
+    if (typeof country !== 'string' || !/^\d{1,4}$/.test(country)) {
+      throw new WechatBadResponseError('countryCode missing or malformed');
+    }
+    const appid =
+      typeof watermark === 'object' && watermark !== null
+        ? (watermark as Record<string, unknown>).appid
+        : undefined;
+    if (appid !== this.client.appId) {
+      // A code minted for another mini-program must not log anyone into ours.
+      throw new WechatBadResponseError('watermark.appid is not our AppID');
+    }
+    return {
+      phoneNumber: `+${country}${purePhoneNumber}`,
+      purePhoneNumber,
+      countryCode: country,
+    };
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Clock } from '../../common/clock';
+import { wechatConfig } from '../../config/wechat.config';
+import { SimulatorController } from './simulator.controller';
+import { WechatSimulator } from './wechat-simulator';
+
+@Module({
+  controllers: [SimulatorController],
+  providers: [
+    {
+      provide: WechatSimulator,
+      inject: [Clock, wechatConfig.KEY],
+      useFactory: (clock: Clock, config: ConfigType<typeof wechatConfig>) =>
+        new WechatSimulator(clock, config.appId, config.secret),
+    },
+  ],
+  exports: [WechatSimulator],
+})
+export class WechatSimulatorModule {}

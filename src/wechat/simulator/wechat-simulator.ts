@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+
+/** WeChat's documented lifetimes. */
+export const CODE_TTL_MS = 5 * 60_000;
+export const TOKEN_TTL_SEC = 7200;
+/** A replaced token keeps working this long (classic rotation, stable renewal). */
+export const TOKEN_OVERLAP_MS = 5 * 60_000;
+
+export interface SimulatorRequest {
+  method: string;
+  /** Path only, e.g. `/cgi-bin/token`. */
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+}
+
+export interface SimulatorAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+interface PhoneCode {
+  purePhoneNumber: string;
+  countryCode: string;
+  expiresAt: number;
+  used: boolean;
+}
+
+interface LoginCode {
+  openid: string;
+  unionid?: string;
+  expiresAt: number;
+  used: boolean;
+}
+
+interface IssuedToken {
+  expiresAt: number;
+}
+
+/**
+ * A stand-in for the parts of the WeChat server API this backend uses, with
+ * WeChat's semantics: codes are single-use and live 5 minutes; classic
+ * `/cgi-bin/token` rotates on every call and the old token dies 5 minutes
+ * later; `stable_token` in normal mode returns the live token until its last
+ * 5 minutes. It answers with WeChat's JSON shapes and errcodes.
+ *
+ * Used in-process by the built-in simulator mode and, wrapped in a real HTTP
+ * server, by the test suite's fake WeChat.
+ */
+export class WechatSimulator {
+  private readonly phoneCodes = new Map<string, PhoneCode>();
+  private readonly loginCodes = new Map<string, LoginCode>();
+  private readonly tokens = new Map<string, IssuedToken>();
+  private stableToken: string | undefined;
+  private lastSweep = 0;
+
+  constructor(
+    private readonly clock: { now(): number },
+    readonly appId: string,
+    private readonly secret: string,
+  ) {}
+
+  /** `13800138000`, `+8613800138000` or `+1 2025550123`; countryCode defaults to 86. */
+  mintPhoneCode(phoneNumber: string, countryCode?: string): string {
+    const { purePhoneNumber, country } = splitPhone(phoneNumber, countryCode);
+    const code = randomCode();
+    this.phoneCodes.set(code, {
+      purePhoneNumber,
+      countryCode: country,
+      expiresAt: this.clock.now() + CODE_TTL_MS,
+      used: false,
+    });
+    return code;
+  }
+
+  mintLoginCode(openid?: string, unionid?: string): string {
+    const code = randomCode();
+    this.loginCodes.set(code, {
+      openid: openid ?? `o_sim_${randomBytes(9).toString('base64url')}`,
+      unionid,
+      expiresAt: this.clock.now() + CODE_TTL_MS,
+      used: false,
+    });
+    return code;
+  }
+
+  /** Every issued token stops working at once, as after a secret reset. */
+  revokeAllTokens(): void {
+    this.tokens.clear();
+    this.stableToken = undefined;
+  }
+
+  handle(request: SimulatorRequest): SimulatorAnswer {
+    this.forgetExpired();
+    const route = `${request.method.toUpperCase()} ${request.path}`;
+    switch (route) {
+      case 'GET /cgi-bin/token':
+        return this.classicToken(request.query);
+      case 'POST /cgi-bin/stable_token':
+        return this.stableTokenCall(asObject(request.body));
+      case 'POST /wxa/business/getuserphonenumber':
+        return this.phoneNumber(request.query, asObject(request.body));
+      case 'GET /sns/jscode2session':
+        return this.codeToSession(request.query);
+      default:
+        return { status: 404, body: { errcode: 404, errmsg: 'not found' } };
+    }
+  }
+
+  private classicToken(query: Record<string, string>): SimulatorAnswer {
+    const denied = this.checkCredentials(query.grant_type, query.appid, query.secret);
+    if (denied) return denied;
+    // A new classic token cuts every older one down to the 5-minute overlap.
+    const overlapEnd = this.clock.now() + TOKEN_OVERLAP_MS;
+    for (const issued of this.tokens.values()) {
+      issued.expiresAt = Math.min(issued.expiresAt, overlapEnd);
+    }
+    return ok({ access_token: this.issueToken(), expires_in: TOKEN_TTL_SEC });
+  }
+
+  private stableTokenCall(body: Record<string, unknown>): SimulatorAnswer {
+    const denied = this.checkCredentials(body.grant_type, body.appid, body.secret);
+    if (denied) return denied;
+    const now = this.clock.now();
+    const current = this.stableToken ? this.tokens.get(this.stableToken) : undefined;
+    const renew =
+      body.force_refresh === true || !current || current.expiresAt - now <= TOKEN_OVERLAP_MS;
+    if (renew) {
+      if (body.force_refresh === true && current) {
+        current.expiresAt = Math.min(current.expiresAt, now + TOKEN_OVERLAP_MS);
+      }
+      this.stableToken = this.issueToken();
+    }
+    const token = this.stableToken as string;
+    const expiresIn = Math.floor(((this.tokens.get(token) as IssuedToken).expiresAt - now) / 1000);
+    return ok({ access_token: token, expires_in: expiresIn });
+  }
+
+  private phoneNumber(
+    query: Record<string, string>,
+    body: Record<string, unknown>,
+  ): SimulatorAnswer {
+    const denied = this.checkToken(query.access_token);
+    if (denied) return denied;
+    const code = typeof body.code === 'string' ? body.code : '';
+    const entry = this.phoneCodes.get(code);
+    const spent = this.spend(entry);
+    if (spent) return spent;
+    const phone = entry as PhoneCode;
+    return ok({
+      phone_info: {
+        phoneNumber:
+          phone.countryCode === '86'
+            ? phone.purePhoneNumber
+            : `+${phone.countryCode}${phone.purePhoneNumber}`,
+        purePhoneNumber: phone.purePhoneNumber,
+        countryCode: phone.countryCode,
+        watermark: {
+          timestamp: Math.floor(this.clock.now() / 1000),
+          appid: this.appId,
+        },
+      },
+    });
+  }
+
+  private codeToSession(query: Record<string, string>): SimulatorAnswer {
+    if (query.grant_type !== 'authorization_code') {
+      return error(40002, 'invalid grant_type');
+    }
+    const denied = this.checkCredentials('client_credential', query.appid, query.secret);
+    if (denied) return denied;
+    const entry = this.loginCodes.get(query.js_code ?? '');
+    const spent = this.spend(entry);
+    if (spent) return spent;
+    const login = entry as LoginCode;
+    return ok({
+      openid: login.openid,
+      session_key: randomBytes(16).toString('base64'),
+      ...(login.unionid ? { unionid: login.unionid } : {}),
+    });
+  }
+
+  /** 40029 for an unknown or expired code, 40163 for one already used. */
+  private spend(entry: PhoneCode | LoginCode | undefined): SimulatorAnswer | undefined {
+    if (!entry || entry.expiresAt <= this.clock.now()) {
+      return error(40029, 'invalid code');
+    }
+    if (entry.used) return error(40163, 'code been used');
+    entry.used = true;
+    return undefined;
+  }
+
+  private checkCredentials(
+    grantType: unknown,
+    appid: unknown,
+    secret: unknown,
+  ): SimulatorAnswer | undefined {
+    if (grantType !== 'client_credential') return error(40002, 'invalid grant_type');
+    if (appid !== this.appId) return error(40013, 'invalid appid');
+    if (secret !== this.secret) return error(40125, 'invalid appsecret');
+    return undefined;
+  }
+
+  private checkToken(token: string | undefined): SimulatorAnswer | undefined {
+    if (!token) return error(41001, 'access_token missing');
+    const issued = this.tokens.get(token);
+    if (!issued) return error(40001, 'invalid credential, access_token is invalid or not latest');
+    if (issued.expiresAt <= this.clock.now()) return error(42001, 'access_token expired');
+    return undefined;
+  }
+
+  private issueToken(): string {
+    const token = `sim_${randomBytes(24).toString('base64url')}`;
+    this.tokens.set(token, { expiresAt: this.clock.now() + TOKEN_TTL_SEC * 1000 });
+    return token;
+  }
+
+  /** Keeps memory bounded: codes are dropped a while after they expire (they answer 40029 either way). */
+  private forgetExpired(): void {
+    const now = this.clock.now();
+    if (now - this.lastSweep < 60_000) return;
+    this.lastSweep = now;
+    const cutoff = now - TOKEN_OVERLAP_MS;
+    for (const [code, entry] of this.phoneCodes)
+      if (entry.expiresAt < cutoff) this.phoneCodes.delete(code);
+    for (const [code, entry] of this.loginCodes)
+      if (entry.expiresAt < cutoff) this.loginCodes.delete(code);
+  }
+}
+
+/** `+8613800138000` or `13800138000` with countryCode `86` (the default). */
+function splitPhone(
+  phoneNumber: string,
+  countryCode = '86',
+): { purePhoneNumber: string; country: string } {
+  const international = phoneNumber.trim().startsWith('+');
+  const digits = phoneNumber.replace(/[\s-]/g, '').replace(/^\+/, '');
+  const purePhoneNumber =
+    international && digits.startsWith(countryCode) ? digits.slice(countryCode.length) : digits;
+  return { purePhoneNumber, country: countryCode };
+}
+
+function randomCode(): string {
+  return randomBytes(24).toString('hex');
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+function ok(body: Record<string, unknown>): SimulatorAnswer {
+  return { status: 200, body: { errcode: 0, errmsg: 'ok', ...body } };
+}
+
+function error(errcode: number, errmsg: string): SimulatorAnswer {
+  return { status: 200, body: { errcode, errmsg } };
+}

@@ -1,0 +1,141 @@
+import { HttpService } from '@nestjs/axios';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { AxiosError, AxiosRequestConfig } from 'axios';
+import { firstValueFrom } from 'rxjs';
+import { wechatConfig } from '../config/wechat.config';
+import { WechatBadResponseError, WechatUnreachableError, wechatErrorFor } from './wechat.errors';
+
+export interface FetchedAccessToken {
+  accessToken: string;
+  expiresInSec: number;
+}
+
+/** The raw, already errcode-checked answer of getuserphonenumber; PhoneService validates its shape. */
+export type PhoneNumberAnswer = Record<string, unknown>;
+
+export interface CallOptions {
+  /** Milliseconds this call may take; defaults to WECHAT_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+/**
+ * The WeChat HTTP API, and nothing else: every call reads `response.data`,
+ * checks `errcode` before anything, and turns failures into typed errors.
+ * Secrets travel only in the request; no URL or params are ever logged.
+ */
+@Injectable()
+export class WechatApiClient {
+  constructor(
+    private readonly http: HttpService,
+    @Inject(wechatConfig.KEY)
+    private readonly config: ConfigType<typeof wechatConfig>,
+  ) {}
+
+  get appId(): string {
+    return this.config.appId;
+  }
+
+  /**
+   * stable mode: `POST /cgi-bin/stable_token` in normal mode (never
+   * force_refresh), which hands back the live token instead of rotating it.
+   * classic mode: `GET /cgi-bin/token`, which rotates on every call.
+   */
+  async fetchAccessToken(): Promise<FetchedAccessToken> {
+    const credentials = {
+      grant_type: 'client_credential',
+      appid: this.config.appId,
+      secret: this.config.secret,
+    };
+    const data =
+      this.config.tokenMode === 'stable'
+        ? await this.call({
+            method: 'POST',
+            url: '/cgi-bin/stable_token',
+            data: { ...credentials, force_refresh: false },
+          })
+        : await this.call({
+            method: 'GET',
+            url: '/cgi-bin/token',
+            params: credentials,
+          });
+    const accessToken = data.access_token;
+    const expiresIn = data.expires_in;
+    if (
+      typeof accessToken !== 'string' ||
+      accessToken === '' ||
+      typeof expiresIn !== 'number' ||
+      !Number.isFinite(expiresIn) ||
+      expiresIn <= 0
+    ) {
+      throw new WechatBadResponseError('token answer without access_token/expires_in');
+    }
+    return { accessToken, expiresInSec: expiresIn };
+  }
+
+  /** The access token goes in the query string, the code in the JSON body. */
+  getUserPhoneNumber(
+    accessToken: string,
+    code: string,
+    options: CallOptions = {},
+  ): Promise<PhoneNumberAnswer> {
+    return this.call(
+      {
+        method: 'POST',
+        url: '/wxa/business/getuserphonenumber',
+        params: { access_token: accessToken },
+        data: { code },
+      },
+      options,
+    );
+  }
+
+  private async call(
+    request: AxiosRequestConfig,
+    options: CallOptions = {},
+  ): Promise<Record<string, unknown>> {
+    let data: unknown;
+    try {
+      const response = await firstValueFrom(
+        this.http.request<unknown>({
+          ...request,
+          baseURL: this.config.apiBaseUrl,
+          timeout: options.timeoutMs ?? this.config.timeoutMs,
+          // Any status is read here; non-2xx is a WeChat outage, not a crash.
+          validateStatus: () => true,
+          responseType: 'json',
+        }),
+      );
+      if (response.status < 200 || response.status >= 300) {
+        throw new WechatUnreachableError(`HTTP ${response.status}`);
+      }
+      data = response.data;
+    } catch (error) {
+      if (error instanceof WechatUnreachableError) throw error;
+      throw new WechatUnreachableError(describeTransportError(error));
+    }
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new WechatBadResponseError('answer is not a JSON object');
+    }
+    const answer = data as Record<string, unknown>;
+    const errcode = answer.errcode;
+    if (errcode !== undefined && errcode !== 0) {
+      if (typeof errcode !== 'number') {
+        throw new WechatBadResponseError('errcode is not a number');
+      }
+      throw wechatErrorFor(errcode, answer.errmsg);
+    }
+    return answer;
+  }
+}
+
+/** A short reason with no URL in it (the URL carries the access token). */
+function describeTransportError(error: unknown): string {
+  if (error instanceof AxiosError) {
+    if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') {
+      return 'timeout';
+    }
+    return error.code ?? 'network error';
+  }
+  return 'network error';
+}

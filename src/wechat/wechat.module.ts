@@ -1,0 +1,41 @@
+import { HttpModule } from '@nestjs/axios';
+import { DynamicModule, Module } from '@nestjs/common';
+import { simulatorAdapter } from './simulator/simulator-http.adapter';
+import { WechatSimulator } from './simulator/wechat-simulator';
+import { WechatSimulatorModule } from './simulator/wechat-simulator.module';
+import { AccessTokenService } from './access-token.service';
+import { PhoneService } from './phone.service';
+import { WechatApiClient } from './wechat-api.client';
+
+export interface WechatModuleOptions {
+  /** Answer WeChat calls from the in-process simulator instead of the network. */
+  simulator: boolean;
+}
+
+/**
+ * Everything that talks to WeChat. The rest of the app sees only
+ * PhoneService and AccessTokenService; the HTTP transport is the real network
+ * or, in simulator mode, the in-process stand-in.
+ */
+@Module({})
+export class WechatModule {
+  static forRoot(options: WechatModuleOptions): DynamicModule {
+    const simulatorImports = options.simulator ? [WechatSimulatorModule] : [];
+    return {
+      module: WechatModule,
+      // Global so feature modules can use PhoneService without re-importing forRoot().
+      global: true,
+      imports: [
+        ...simulatorImports,
+        HttpModule.registerAsync({
+          imports: simulatorImports,
+          inject: options.simulator ? [WechatSimulator] : [],
+          useFactory: (simulator?: WechatSimulator) =>
+            simulator ? { adapter: simulatorAdapter(simulator) } : {},
+        }),
+      ],
+      providers: [WechatApiClient, AccessTokenService, PhoneService],
+      exports: [AccessTokenService, PhoneService],
+    };
+  }
+}
