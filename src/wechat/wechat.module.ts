@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { HttpModule } from '@nestjs/axios';
 import { DynamicModule, Module } from '@nestjs/common';
 import { simulatorAdapter } from './simulator/simulator-http.adapter';
@@ -6,6 +8,9 @@ import { WechatSimulatorModule } from './simulator/wechat-simulator.module';
 import { AccessTokenService } from './access-token.service';
 import { PhoneService } from './phone.service';
 import { WechatApiClient } from './wechat-api.client';
+
+/** Concurrent connections to WeChat per instance; further calls wait for a free one. */
+const WECHAT_MAX_SOCKETS = 64;
 
 export interface WechatModuleOptions {
   /** Answer WeChat calls from the in-process simulator instead of the network. */
@@ -31,7 +36,14 @@ export class WechatModule {
           imports: simulatorImports,
           inject: options.simulator ? [WechatSimulator] : [],
           useFactory: (simulator?: WechatSimulator) =>
-            simulator ? { adapter: simulatorAdapter(simulator) } : {},
+            simulator
+              ? { adapter: simulatorAdapter(simulator) }
+              : {
+                  // Reused connections: no TCP/TLS handshake per login. The
+                  // socket cap bounds what a slow WeChat can pile up.
+                  httpAgent: new HttpAgent({ keepAlive: true, maxSockets: WECHAT_MAX_SOCKETS }),
+                  httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: WECHAT_MAX_SOCKETS }),
+                },
         }),
       ],
       providers: [WechatApiClient, AccessTokenService, PhoneService],

@@ -1,0 +1,191 @@
+import { readAppConfig } from './app.config';
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, readDatabaseConfig } from './database.config';
+import { EnvReader, RawEnv } from './env-reader';
+import { readJwtConfig } from './jwt.config';
+import { InvalidEnvironmentError, validateEnv } from './validate-env';
+import { readWechatConfig } from './wechat.config';
+
+/** A secret as `openssl rand -base64 36` prints it. */
+const STRONG_SECRET = 'ZTO6PTu92mFc4LDTET4dTIZrmwcSFP74iySpoMf8/j9ugB++';
+
+const VALID_PRODUCTION: RawEnv = {
+  NODE_ENV: 'production',
+  JWT_SECRET: STRONG_SECRET,
+  WECHAT_APPID: 'wx1234567890abcdef',
+  WECHAT_SECRET: 'wechat-app-secret-from-the-console',
+};
+
+/** The problems validateEnv reports, from the one error it throws. */
+function problemsOf(env: RawEnv): string[] {
+  try {
+    validateEnv(env);
+  } catch (error) {
+    if (error instanceof InvalidEnvironmentError) return error.problems;
+    throw error;
+  }
+  throw new Error('validateEnv accepted the environment');
+}
+
+const about = (variable: string) => expect.stringMatching(new RegExp(`^${variable} `));
+
+describe('validateEnv', () => {
+  describe('outside production', () => {
+    it('accepts an empty environment and turns the simulator on', () => {
+      expect(validateEnv({})).toEqual({});
+      expect(readWechatConfig(new EnvReader({})).simulator).toBe(true);
+    });
+
+    it('turns the simulator off once WECHAT_APPID is set, and then wants WECHAT_SECRET', () => {
+      expect(problemsOf({ WECHAT_APPID: 'wx1234567890abcdef' })).toEqual([about('WECHAT_SECRET')]);
+    });
+
+    it('accepts a weak JWT_SECRET (only production is strict)', () => {
+      expect(() => validateEnv({ JWT_SECRET: 'dev' })).not.toThrow();
+    });
+  });
+
+  describe('production', () => {
+    it('accepts a complete, strong configuration', () => {
+      expect(validateEnv(VALID_PRODUCTION)).toBe(VALID_PRODUCTION);
+    });
+
+    it('with nothing set throws one error listing every problem at once', () => {
+      const env = { NODE_ENV: 'production' };
+
+      expect(() => validateEnv(env)).toThrow(InvalidEnvironmentError);
+      const problems = problemsOf(env);
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          about('JWT_SECRET'),
+          about('WECHAT_APPID'),
+          about('WECHAT_SECRET'),
+        ]),
+      );
+      expect(problems).toHaveLength(3);
+      expect(() => validateEnv(env)).toThrow(
+        /JWT_SECRET[\s\S]*WECHAT_APPID|WECHAT_APPID[\s\S]*JWT_SECRET/,
+      );
+    });
+
+    it('refuses WECHAT_SIMULATOR=true', () => {
+      expect(problemsOf({ ...VALID_PRODUCTION, WECHAT_SIMULATOR: 'true' })).toEqual([
+        about('WECHAT_SIMULATOR'),
+      ]);
+    });
+
+    it.each([
+      ['a known placeholder', 'changeme-changeme-changeme-changeme'],
+      ['a sentence asking for a secret', 'your-jwt-secret-goes-here-0123456789'],
+      ['shorter than 32 characters', 'Zt0uP9mF4cLdTeT4dTIZrm'],
+      ['one character repeated', 'a'.repeat(40)],
+      ['too few distinct characters', 'abcabcabcabcabcabcabcabcabcabcabcabc'],
+    ])('refuses a JWT_SECRET that is %s', (_what, secret) => {
+      expect(problemsOf({ ...VALID_PRODUCTION, JWT_SECRET: secret })).toEqual([
+        about('JWT_SECRET'),
+      ]);
+    });
+
+    it('accepts a random secret that happens to contain a placeholder-like run ("xXx")', () => {
+      // 1 in ~500 outputs of `openssl rand -base64 48` contain "xxx" in some case.
+      const randomSecret = 'q8Rv2LmT9xXxK4pZ7wNcB1sJ6hYdF3gA0eUo5iMk';
+
+      expect(() => validateEnv({ ...VALID_PRODUCTION, JWT_SECRET: randomSecret })).not.toThrow();
+    });
+
+    it('counts an empty or blank JWT_SECRET / WECHAT_APPID as missing', () => {
+      expect(problemsOf({ ...VALID_PRODUCTION, JWT_SECRET: '', WECHAT_APPID: '   ' })).toEqual(
+        expect.arrayContaining([about('JWT_SECRET'), about('WECHAT_APPID')]),
+      );
+    });
+  });
+
+  describe('defaults and malformed values', () => {
+    it('treats an empty string as unset (PORT="" → 9013)', () => {
+      expect(() => validateEnv({ PORT: '' })).not.toThrow();
+      expect(readAppConfig(new EnvReader({ PORT: '' })).port).toBe(9013);
+    });
+
+    it('lists every malformed variable together', () => {
+      const problems = problemsOf({
+        PORT: '70000',
+        WECHAT_TOKEN_MODE: 'foo',
+        DATABASE_URL: 'postgres://x',
+        JWT_ACCESS_TTL: 'soon',
+      });
+
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          about('PORT'),
+          about('WECHAT_TOKEN_MODE'),
+          about('DATABASE_URL'),
+          about('JWT_ACCESS_TTL'),
+        ]),
+      );
+      expect(problems).toHaveLength(4);
+    });
+
+    it.each(['abc', '0', '8080.5', '-1'])('refuses PORT=%s', (port) => {
+      expect(problemsOf({ PORT: port })).toEqual([about('PORT')]);
+    });
+
+    it('reads durations such as JWT_ACCESS_TTL=30s in seconds', () => {
+      expect(readJwtConfig(new EnvReader({ JWT_ACCESS_TTL: '30s' })).accessTtlSec).toBe(30);
+    });
+  });
+
+  describe('DATABASE_URL', () => {
+    const read = (url?: string) => readDatabaseConfig(new EnvReader({ DATABASE_URL: url }));
+
+    it('defaults to the embedded SQLite file', () => {
+      expect(read()).toEqual({
+        type: 'sqlite',
+        database: 'data/app.sqlite',
+        url: DEFAULT_DATABASE_URL,
+      });
+    });
+
+    it('reads sqlite:<path>', () => {
+      expect(parseDatabaseUrl('sqlite:data/app.sqlite')).toEqual({
+        type: 'sqlite',
+        database: 'data/app.sqlite',
+        url: 'sqlite:data/app.sqlite',
+      });
+    });
+
+    it('reads sqlite::memory:', () => {
+      expect(parseDatabaseUrl('sqlite::memory:')).toMatchObject({
+        type: 'sqlite',
+        database: ':memory:',
+      });
+    });
+
+    it('reads mysql://user:pass@host:3306/db', () => {
+      expect(parseDatabaseUrl('mysql://u:p@h:3306/db')).toEqual({
+        type: 'mysql',
+        url: 'mysql://u:p@h:3306/db',
+      });
+    });
+
+    it('normalises the mariadb:// alias to mysql://', () => {
+      expect(parseDatabaseUrl('mariadb://u:p@h:3306/db')).toEqual({
+        type: 'mysql',
+        url: 'mysql://u:p@h:3306/db',
+      });
+    });
+
+    it.each(['mysql://u:p@h:3306', 'mysql://u:p@h:3306/'])(
+      'refuses %s (no database name)',
+      (url) => {
+        expect(problemsOf({ DATABASE_URL: url })).toEqual([
+          expect.stringMatching(/^DATABASE_URL needs a database name/),
+        ]);
+        expect(() => parseDatabaseUrl(url)).toThrow(/^DATABASE_URL needs a database name/);
+      },
+    );
+
+    it.each(['sqlite:', 'postgres://u:p@h/db', 'data/app.sqlite'])('refuses %s', (url) => {
+      expect(() => parseDatabaseUrl(url)).toThrow(/^DATABASE_URL /);
+      expect(problemsOf({ DATABASE_URL: url })).toEqual([about('DATABASE_URL')]);
+    });
+  });
+});

@@ -1,0 +1,142 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { WechatSimulator } from '../../src/wechat/simulator/wechat-simulator';
+import { ManualClock } from './manual-clock';
+
+export const FAKE_APPID = 'wxe2e0000000000001';
+export const FAKE_SECRET = 'e2e-app-secret-value-0001';
+
+/** What the fake can be told to do to the next matching calls. */
+export type Fault =
+  { errcode: number; errmsg?: string } | { httpStatus: number } | { body: string } | { hang: true };
+
+export interface RecordedCall {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+}
+
+const TOKEN_PATHS = new Set(['/cgi-bin/token', '/cgi-bin/stable_token']);
+
+/**
+ * A fake WeChat API server on a real port, for e2e tests: WeChat's
+ * semantics come from the same simulator the app embeds, and this wrapper
+ * adds what tests need: a call log, latency, and injected faults.
+ */
+export class FakeWechat {
+  readonly clock = new ManualClock();
+  readonly simulator: WechatSimulator;
+  readonly calls: RecordedCall[] = [];
+  latencyMs = 0;
+  /** Overrides watermark.appid in phone answers (a code minted for another app). */
+  watermarkAppId: string | undefined;
+  private readonly faults: { path: string; fault: Fault }[] = [];
+  private server: Server | undefined;
+  private readonly hanging = new Set<ServerResponse>();
+  url = '';
+
+  constructor(
+    readonly appId = FAKE_APPID,
+    readonly secret = FAKE_SECRET,
+  ) {
+    this.simulator = new WechatSimulator(this.clock, appId, secret);
+  }
+
+  static async start(appId?: string, secret?: string): Promise<FakeWechat> {
+    const fake = new FakeWechat(appId, secret);
+    await fake.listen();
+    return fake;
+  }
+
+  get tokenFetches(): number {
+    return this.calls.filter((call) => TOKEN_PATHS.has(call.path)).length;
+  }
+
+  get phoneCalls(): RecordedCall[] {
+    return this.calls.filter((call) => call.path === '/wxa/business/getuserphonenumber');
+  }
+
+  phoneCode(phoneNumber = '13800138000', countryCode?: string): string {
+    return this.simulator.mintPhoneCode(phoneNumber, countryCode);
+  }
+
+  /** The next `times` calls to `path` get `fault` instead of the real answer. */
+  failNext(path: string, fault: Fault, times = 1): void {
+    for (let i = 0; i < times; i++) this.faults.push({ path, fault });
+  }
+
+  resetCalls(): void {
+    this.calls.length = 0;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private listen(): Promise<void> {
+    this.server = createServer((req, res) => void this.onRequest(req, res));
+    return new Promise((resolve) => {
+      this.server!.listen(0, '127.0.0.1', () => {
+        const { port } = this.server!.address() as AddressInfo;
+        this.url = `http://127.0.0.1:${port}`;
+        resolve();
+      });
+    });
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const raw = await readBody(req);
+    let body: unknown = undefined;
+    try {
+      body = raw === '' ? undefined : JSON.parse(raw);
+    } catch {
+      body = raw;
+    }
+    const query = Object.fromEntries(url.searchParams);
+    const call = { method: req.method ?? 'GET', path: url.pathname, query, body };
+    this.calls.push(call);
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+
+    const index = this.faults.findIndex((f) => f.path === url.pathname);
+    if (index >= 0) {
+      const [{ fault }] = this.faults.splice(index, 1);
+      return this.answerFault(res, fault);
+    }
+    const answer = this.simulator.handle(call);
+    if (this.watermarkAppId && answer.body.phone_info) {
+      const info = answer.body.phone_info as { watermark: { appid: string } };
+      info.watermark.appid = this.watermarkAppId;
+    }
+    send(res, answer.status, JSON.stringify(answer.body));
+  }
+
+  private answerFault(res: ServerResponse, fault: Fault): void {
+    if ('hang' in fault) {
+      this.hanging.add(res);
+      return;
+    }
+    if ('httpStatus' in fault) return send(res, fault.httpStatus, '<html>error</html>');
+    if ('body' in fault) return send(res, 200, fault.body);
+    send(res, 200, JSON.stringify({ errcode: fault.errcode, errmsg: fault.errmsg ?? 'fault' }));
+  }
+}
+
+function send(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(body);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

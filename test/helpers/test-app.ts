@@ -1,0 +1,111 @@
+import { AddressInfo } from 'node:net';
+import { LoggerService } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { Clock } from '../../src/common/clock';
+import { FakeWechat } from './fake-wechat';
+import { ManualClock } from './manual-clock';
+
+export const E2E_JWT_SECRET = 'e2e-jwt-signing-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0';
+
+/** Every log line the app wrote, to search for leaked secrets. */
+export class CapturedLogs implements LoggerService {
+  readonly lines: string[] = [];
+  log(...args: unknown[]): void {
+    this.lines.push(args.map(String).join(' '));
+  }
+  error(...args: unknown[]): void {
+    this.log(...args);
+  }
+  warn(...args: unknown[]): void {
+    this.log(...args);
+  }
+  debug(...args: unknown[]): void {
+    this.log(...args);
+  }
+  verbose(...args: unknown[]): void {
+    this.log(...args);
+  }
+  fatal(...args: unknown[]): void {
+    this.log(...args);
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface TestApp {
+  app: NestExpressApplication;
+  /** Base URL of the listening app, for supertest. */
+  url: string;
+  clock: ManualClock;
+  logs: CapturedLogs;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real app through the same configureApp() as main.ts, against
+ * the given database URL and fake WeChat, with a clock the test can move.
+ * `env` adds or overrides variables for this app only.
+ */
+export async function startApp(options: {
+  databaseUrl: string;
+  wechat?: FakeWechat;
+  env?: Record<string, string>;
+}): Promise<TestApp> {
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: options.databaseUrl,
+    JWT_SECRET: E2E_JWT_SECRET,
+    LOG_LEVEL: 'info',
+    ...(options.wechat
+      ? {
+          WECHAT_SIMULATOR: 'false',
+          WECHAT_APPID: options.wechat.appId,
+          WECHAT_SECRET: options.wechat.secret,
+          WECHAT_API_BASE_URL: options.wechat.url,
+          WECHAT_TIMEOUT_MS: '1000',
+        }
+      : {}),
+    ...options.env,
+  };
+  const saved = { ...process.env };
+  for (const key of Object.keys(process.env)) {
+    if (key.startsWith('WECHAT_') || key.startsWith('JWT_') || key === 'DATABASE_URL') {
+      delete process.env[key];
+    }
+  }
+  Object.assign(process.env, env);
+  const clock = new ManualClock();
+  const logs = new CapturedLogs();
+  try {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] })
+      .overrideProvider(Clock)
+      .useValue(clock)
+      .setLogger(logs)
+      .compile();
+    const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: logs });
+    configureApp(app);
+    // Listening on a real port: supertest then reuses it instead of
+    // starting a new server for every request.
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    return {
+      app,
+      url: `http://127.0.0.1:${port}`,
+      clock,
+      logs,
+      dataSource: app.get(DataSource),
+      close: () => app.close(),
+    };
+  } finally {
+    for (const key of Object.keys(process.env)) {
+      if (!(key in saved)) delete process.env[key];
+    }
+    Object.assign(process.env, saved);
+  }
+}

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+
+export interface TestDatabase {
+  url: string;
+  kind: 'sqlite' | 'mysql';
+  drop(): Promise<void>;
+}
+
+/**
+ * A database of its own for one test file: a fresh SQLite file by default, or,
+ * when E2E_MYSQL_URL names a MySQL/MariaDB server (`mysql://root@127.0.0.1:3306/`),
+ * a new `wxlogin_test_<random>` database there, dropped afterwards.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const server = process.env.E2E_MYSQL_URL;
+  if (server) {
+    const name = `wxlogin_test_${randomBytes(6).toString('hex')}`;
+    const admin = await createConnection(server);
+    await admin.query(
+      `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+    await admin.end();
+    const url = new URL(server);
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      kind: 'mysql',
+      drop: async () => {
+        const conn = await createConnection(server);
+        await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+        await conn.end();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'wxlogin-e2e-'));
+  return {
+    url: `sqlite:${join(dir, 'e2e.sqlite')}`,
+    kind: 'sqlite',
+    drop: () => {
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  };
+}

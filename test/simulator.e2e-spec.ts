@@ -1,0 +1,128 @@
+import request from 'supertest';
+import { AppModule } from '../src/app.module';
+import { InvalidEnvironmentError } from '../src/config/validate-env';
+import { createTestDatabase, TestDatabase } from './helpers/test-database';
+import { startApp, TestApp } from './helpers/test-app';
+
+describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // No WECHAT_* variables at all: the simulator switches itself on.
+    t = await startApp({ databaseUrl: db.url });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  const mintPhoneCode = async (phoneNumber: string): Promise<string> => {
+    const res = await request(t.url)
+      .post('/__wechat-sim/phone-codes')
+      .send({ phoneNumber })
+      .expect(200);
+    return (res.body as { code: string }).code;
+  };
+
+  it('runs the whole flow: 404 with ticket, register, log in with a fresh code', async () => {
+    const first = await request(t.url)
+      .post('/auth/wechat/phone-login')
+      .send({ code: await mintPhoneCode('13800138000') })
+      .expect(404);
+    expect(first.body).toMatchObject({
+      code: 'PHONE_NOT_REGISTERED',
+      phoneNumber: '+8613800138000',
+    });
+    const ticket = (first.body as { registrationTicket: string }).registrationTicket;
+
+    await request(t.url)
+      .post('/auth/wechat/register')
+      .send({ registrationTicket: ticket, nickname: 'Alice' })
+      .expect(201);
+
+    const login = await request(t.url)
+      .post('/auth/wechat/phone-login')
+      .send({ code: await mintPhoneCode('+8613800138000') })
+      .expect(200);
+    expect(login.body).toMatchObject({ user: { nickname: 'Alice' } });
+  });
+
+  it('keeps WeChat semantics: a simulator code is single-use', async () => {
+    const code = await mintPhoneCode('13800138001');
+    await request(t.url).post('/auth/wechat/phone-login').send({ code }).expect(404);
+    const again = await request(t.url).post('/auth/wechat/phone-login').send({ code }).expect(401);
+    expect(again.body).toMatchObject({ code: 'WECHAT_CODE_INVALID' });
+  });
+
+  it('mints wx.login codes too', async () => {
+    const res = await request(t.url)
+      .post('/__wechat-sim/login-codes')
+      .send({ openid: 'o_alice' })
+      .expect(200);
+    expect(res.body).toEqual({ code: expect.stringMatching(/^[0-9a-f]{48}$/) });
+  });
+
+  it('validates what it is asked to mint', async () => {
+    const res = await request(t.url)
+      .post('/__wechat-sim/phone-codes')
+      .send({ phoneNumber: 'not a phone' })
+      .expect(400);
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('is ready and documents the simulator routes', async () => {
+    await request(t.url).get('/health/ready').expect(200);
+    const doc = await request(t.url).get('/docs-json').expect(200);
+    expect(Object.keys((doc.body as { paths: object }).paths)).toEqual(
+      expect.arrayContaining(['/__wechat-sim/phone-codes', '/__wechat-sim/login-codes']),
+    );
+  });
+
+  it('is refused in production, with every problem listed at once', () => {
+    const saved = { ...process.env };
+    process.env.NODE_ENV = 'production';
+    process.env.WECHAT_SIMULATOR = 'true';
+    delete process.env.JWT_SECRET;
+    try {
+      let thrown: unknown;
+      try {
+        AppModule.forRoot();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(InvalidEnvironmentError);
+      const problems = (thrown as InvalidEnvironmentError).problems.join('\n');
+      expect(problems).toMatch(/WECHAT_SIMULATOR/);
+      expect(problems).toMatch(/JWT_SECRET/);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
+
+describe('simulator off (e2e)', () => {
+  it('has no /__wechat-sim routes', async () => {
+    const db = await createTestDatabase();
+    const t = await startApp({
+      databaseUrl: db.url,
+      env: {
+        WECHAT_SIMULATOR: 'false',
+        WECHAT_APPID: 'wx_real_app',
+        WECHAT_SECRET: 'real-secret',
+        WECHAT_API_BASE_URL: 'http://127.0.0.1:9',
+      },
+    });
+    try {
+      await request(t.url)
+        .post('/__wechat-sim/phone-codes')
+        .send({ phoneNumber: '13800138000' })
+        .expect(404);
+    } finally {
+      await t.close();
+      await db.drop();
+    }
+  });
+});
