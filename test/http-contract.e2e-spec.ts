@@ -110,7 +110,9 @@ describe('HTTP contract: validation, errors, compatibility route (e2e)', () => {
     it('carries X-Request-Id, echoing a sane client id', async () => {
       const res = await request(t.url).get('/health/live').set('X-Request-Id', 'gw-123.abc');
       expect(res.headers['x-request-id']).toBe('gw-123.abc');
-      const fresh = await request(t.url).get('/health/live').set('X-Request-Id', 'bad id; <script>');
+      const fresh = await request(t.url)
+        .get('/health/live')
+        .set('X-Request-Id', 'bad id; <script>');
       expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     });
 

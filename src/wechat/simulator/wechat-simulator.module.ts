@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { Clock } from '../../common/clock';
 import { wechatConfig } from '../../config/wechat.config';
@@ -17,4 +17,10 @@ import { WechatSimulator } from './wechat-simulator';
   ],
   exports: [WechatSimulator],
 })
-export class WechatSimulatorModule {}
+export class WechatSimulatorModule implements OnApplicationBootstrap {
+  onApplicationBootstrap(): void {
+    new Logger('WechatSimulator').warn(
+      'WeChat simulator is ON (no WECHAT_APPID set): mint codes with POST /__wechat-sim/phone-codes. Never use this in production.',
+    );
+  }
+}
