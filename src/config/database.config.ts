@@ -30,13 +30,14 @@ export function parseDatabaseUrl(
     return { type: 'sqlite', database, url };
   }
   if (/^(mysql|mariadb):\/\//.test(url)) {
+    let parsed: URL | undefined;
     try {
-      const parsed = new URL(url);
-      if (parsed.pathname.replace(/^\//, '') === '') {
-        fail('needs a database name (mysql://user:pass@host:3306/db)');
-      }
+      parsed = new URL(url);
     } catch {
       fail('is not a valid mysql:// URL');
+    }
+    if (parsed && parsed.pathname.replace(/^\//, '') === '') {
+      fail('needs a database name (mysql://user:pass@host:3306/db)');
     }
     return { type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:') };
   }

@@ -10,6 +10,7 @@ export interface JwtConfig {
   registrationTicketTtlSec: number;
 }
 
+/** Words that mark a hand-typed placeholder, matched as `word`, `Word` or `WORD`. */
 const PLACEHOLDER_WORDS = [
   'change',
   'secret',
@@ -19,13 +20,20 @@ const PLACEHOLDER_WORDS = [
   'password',
   'your',
   'todo',
-  'xxx',
+  'xxxxxx',
 ];
+
+function isPlaceholder(secret: string): boolean {
+  return PLACEHOLDER_WORDS.some((word) =>
+    [word, word[0].toUpperCase() + word.slice(1), word.toUpperCase()].some((form) =>
+      secret.includes(form),
+    ),
+  );
+}
 
 function weaknessOf(secret: string): string | undefined {
   if (secret.length < 32) return 'must be at least 32 characters';
-  const lower = secret.toLowerCase();
-  if (PLACEHOLDER_WORDS.some((word) => lower.includes(word))) {
+  if (isPlaceholder(secret)) {
     return 'looks like a placeholder: use a random value (openssl rand -base64 48)';
   }
   if (new Set(secret).size < 10) {

@@ -57,7 +57,10 @@ export class PhoneService {
   ): Promise<PhoneNumberAnswer> {
     const token = await this.accessTokens.getToken();
     try {
-      return await this.client.getUserPhoneNumber(token, code, { timeoutMs });
+      // Waiting for a token fetch counts against the login's budget too.
+      return await this.client.getUserPhoneNumber(token, code, {
+        timeoutMs: Math.min(timeoutMs, deadline - this.clock.now()),
+      });
     } catch (error) {
       if (error instanceof WechatTokenRejectedError) {
         this.accessTokens.invalidate(token);
@@ -66,9 +69,10 @@ export class PhoneService {
       } else {
         throw error;
       }
+      // The token fetch above may have eaten into the budget: measure after it.
+      const retryToken = await this.accessTokens.getToken();
       const left = deadline - this.clock.now();
       if (left < 100) throw error;
-      const retryToken = await this.accessTokens.getToken();
       return await this.client.getUserPhoneNumber(retryToken, code, {
         timeoutMs: Math.min(timeoutMs, left),
       });
