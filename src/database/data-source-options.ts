@@ -4,9 +4,10 @@ import { DataSourceOptions } from 'typeorm';
 import { RegistrationTicketUse } from '../auth/registration-ticket-use.entity';
 import { DatabaseConfig } from '../config/database.config';
 import { User } from '../users/user.entity';
+import { WechatAccessToken } from '../wechat/wechat-access-token.entity';
 import { migrations } from './migrations';
 
-export const entities = [User, RegistrationTicketUse];
+export const entities = [User, RegistrationTicketUse, WechatAccessToken];
 
 /**
  * The one place TypeORM options are built: used by TypeOrmModule in the app

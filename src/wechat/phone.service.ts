@@ -63,7 +63,7 @@ export class PhoneService {
       });
     } catch (error) {
       if (error instanceof WechatTokenRejectedError) {
-        this.accessTokens.invalidate(token);
+        await this.accessTokens.invalidate(token);
       } else if (isTransientWechatError(error)) {
         await sleep(RETRY_BACKOFF_MS * (1 + Math.random()));
       } else {

@@ -37,11 +37,12 @@ export class WechatApiClient {
   }
 
   /**
-   * stable mode: `POST /cgi-bin/stable_token` in normal mode (never
-   * force_refresh), which hands back the live token instead of rotating it.
+   * stable mode: `POST /cgi-bin/stable_token` in normal mode, which hands back
+   * the live token instead of rotating it; `forceRefresh` (rationed by
+   * WeChat: 20/day, 30 s apart) only when the caller says so.
    * classic mode: `GET /cgi-bin/token`, which rotates on every call.
    */
-  async fetchAccessToken(): Promise<FetchedAccessToken> {
+  async fetchAccessToken(options: { forceRefresh?: boolean } = {}): Promise<FetchedAccessToken> {
     const credentials = {
       grant_type: 'client_credential',
       appid: this.config.appId,
@@ -52,7 +53,7 @@ export class WechatApiClient {
         ? await this.call({
             method: 'POST',
             url: '/cgi-bin/stable_token',
-            data: { ...credentials, force_refresh: false },
+            data: { ...credentials, force_refresh: options.forceRefresh === true },
           })
         : await this.call({
             method: 'GET',

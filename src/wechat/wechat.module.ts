@@ -1,11 +1,14 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { HttpModule } from '@nestjs/axios';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { DynamicModule, Module } from '@nestjs/common';
 import { simulatorAdapter } from './simulator/simulator-http.adapter';
 import { WechatSimulator } from './simulator/wechat-simulator';
 import { WechatSimulatorModule } from './simulator/wechat-simulator.module';
 import { AccessTokenService } from './access-token.service';
+import { AccessTokenStore } from './access-token.store';
+import { WechatAccessToken } from './wechat-access-token.entity';
 import { PhoneService } from './phone.service';
 import { WechatApiClient } from './wechat-api.client';
 
@@ -31,6 +34,7 @@ export class WechatModule {
       // Global so feature modules can use PhoneService without re-importing forRoot().
       global: true,
       imports: [
+        TypeOrmModule.forFeature([WechatAccessToken]),
         ...simulatorImports,
         HttpModule.registerAsync({
           imports: simulatorImports,
@@ -46,7 +50,7 @@ export class WechatModule {
                 },
         }),
       ],
-      providers: [WechatApiClient, AccessTokenService, PhoneService],
+      providers: [WechatApiClient, AccessTokenStore, AccessTokenService, PhoneService],
       exports: [AccessTokenService, PhoneService],
     };
   }

@@ -15,6 +15,8 @@ export interface RecordedCall {
   path: string;
   query: Record<string, string>;
   body: unknown;
+  /** The errcode the fake answered with (undefined for HTTP-level faults and hangs). */
+  errcode?: number;
 }
 
 const TOKEN_PATHS = new Set(['/cgi-bin/token', '/cgi-bin/stable_token']);
@@ -99,16 +101,18 @@ export class FakeWechat {
       body = raw;
     }
     const query = Object.fromEntries(url.searchParams);
-    const call = { method: req.method ?? 'GET', path: url.pathname, query, body };
+    const call: RecordedCall = { method: req.method ?? 'GET', path: url.pathname, query, body };
     this.calls.push(call);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
     const index = this.faults.findIndex((f) => f.path === url.pathname);
     if (index >= 0) {
       const [{ fault }] = this.faults.splice(index, 1);
+      if ('errcode' in fault) call.errcode = fault.errcode;
       return this.answerFault(res, fault);
     }
     const answer = this.simulator.handle(call);
+    call.errcode = answer.body.errcode as number;
     if (this.watermarkAppId && answer.body.phone_info) {
       const info = answer.body.phone_info as { watermark: { appid: string } };
       info.watermark.appid = this.watermarkAppId;

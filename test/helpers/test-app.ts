@@ -1,6 +1,7 @@
 import { AddressInfo } from 'node:net';
 import { LoggerService } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
@@ -93,6 +94,9 @@ export async function startApp(options: {
     // Listening on a real port: supertest then reuses it instead of
     // starting a new server for every request.
     await app.listen(0, '127.0.0.1');
+    // Tests drive the token job themselves (refreshIfDue) with a moved clock;
+    // a real tick landing mid-test would make fetch counts depend on timing.
+    app.get(SchedulerRegistry).getCronJob('wechat-access-token-refresh').stop();
     const { port } = app.getHttpServer().address() as AddressInfo;
     return {
       app,

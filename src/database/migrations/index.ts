@@ -1,4 +1,5 @@
 import { CreateUsers1764100000000 } from './1764100000000-CreateUsers';
+import { CreateWechatAccessTokens1764200000000 } from './1764200000000-CreateWechatAccessTokens';
 
 /** In order. Listed explicitly so ts-node (CLI) and the compiled app load the same set. */
-export const migrations = [CreateUsers1764100000000];
+export const migrations = [CreateUsers1764100000000, CreateWechatAccessTokens1764200000000];

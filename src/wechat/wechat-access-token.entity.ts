@@ -1,0 +1,35 @@
+import { Column, Entity, PrimaryColumn, ValueTransformer } from 'typeorm';
+
+/** Epoch milliseconds in a BIGINT: exact on both databases, and comparable in SQL. */
+const epochMs: ValueTransformer = {
+  to: (value: number | null) => value,
+  from: (value: string | number | null) => (value === null ? null : Number(value)),
+};
+
+/**
+ * The one live WeChat access token of an app, shared by every instance, and
+ * the lease that lets exactly one instance fetch a new one at a time
+ * (CONTRACT §3, "central control").
+ */
+@Entity('wechat_access_tokens')
+export class WechatAccessToken {
+  /** `<appid>:<mode>`. */
+  @PrimaryColumn({ name: 'app_key', type: 'varchar', length: 96 })
+  appKey: string;
+
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  token: string | null;
+
+  @Column({ name: 'expires_at', type: 'bigint', nullable: true, transformer: epochMs })
+  expiresAt: number | null;
+
+  /** Which instance fetched the token, and why: for the operator reading the table. */
+  @Column({ name: 'fetched_by', type: 'varchar', length: 255, nullable: true })
+  fetchedBy: string | null;
+
+  @Column({ name: 'lease_holder', type: 'varchar', length: 128, nullable: true })
+  leaseHolder: string | null;
+
+  @Column({ name: 'lease_until', type: 'bigint', nullable: true, transformer: epochMs })
+  leaseUntil: number | null;
+}
