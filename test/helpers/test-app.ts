@@ -96,7 +96,7 @@ export async function startApp(options: {
     await app.listen(0, '127.0.0.1');
     // Tests drive the token job themselves (refreshIfDue) with a moved clock;
     // a real tick landing mid-test would make fetch counts depend on timing.
-    app.get(SchedulerRegistry).getCronJob('wechat-access-token-refresh').stop();
+    await app.get(SchedulerRegistry).getCronJob('wechat-access-token-refresh').stop();
     const { port } = app.getHttpServer().address() as AddressInfo;
     return {
       app,
