@@ -212,7 +212,7 @@ describe('WeChat access token and failures (e2e)', () => {
         status: 'error',
         details: { wechatAccessToken: { status: 'down', tokenHeld: false } },
       });
-      expect(s.t.logs.text).toMatch(/Could not fetch WeChat access token/);
+      expect(s.t.logs.text).toMatch(/WeChat refused our credentials \(errcode 40125\)/);
       expect(s.t.logs.text).not.toContain('not-the-right-secret');
     });
   });

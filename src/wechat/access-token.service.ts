@@ -7,7 +7,7 @@ import { Clock } from '../common/clock';
 import { wechatConfig } from '../config/wechat.config';
 import { AccessTokenStore, StoredToken } from './access-token.store';
 import { WechatApiClient } from './wechat-api.client';
-import { WechatUnreachableError } from './wechat.errors';
+import { WechatMisconfiguredError, WechatUnreachableError } from './wechat.errors';
 
 /** WeChat keeps an old token valid for 5 minutes after a new one is issued, and stable_token renews only in a token's last 5 minutes. */
 export const REFRESH_AHEAD_MS = 5 * 60_000;
@@ -210,8 +210,12 @@ export class AccessTokenService implements OnApplicationBootstrap {
       );
       return fetched;
     } catch (error) {
+      const detail =
+        error instanceof WechatMisconfiguredError
+          ? `WeChat refused our credentials (errcode ${error.errcode}): check WECHAT_APPID, WECHAT_SECRET and the server IP allow-list in the mini-program admin console`
+          : (error as Error).message;
       this.logger.error(
-        `Could not fetch WeChat access token (instance ${this.instanceId}, reason: ${reason}): ${(error as Error).message}`,
+        `Could not fetch WeChat access token (instance ${this.instanceId}, reason: ${reason}): ${detail}`,
       );
       throw error;
     }

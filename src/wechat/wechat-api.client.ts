@@ -102,6 +102,10 @@ export class WechatApiClient {
           ...request,
           baseURL: this.config.apiBaseUrl,
           timeout: options.timeoutMs ?? this.config.timeoutMs,
+          // The socket timeout above starts only once a socket is free; this
+          // bounds the whole call, including the wait for one of the capped
+          // connections, so a slow WeChat cannot queue calls without limit.
+          signal: AbortSignal.timeout(options.timeoutMs ?? this.config.timeoutMs),
           // Any status is read here; non-2xx is a WeChat outage, not a crash.
           validateStatus: () => true,
           responseType: 'json',
@@ -133,7 +137,7 @@ export class WechatApiClient {
 /** A short reason with no URL in it (the URL carries the access token). */
 function describeTransportError(error: unknown): string {
   if (error instanceof AxiosError) {
-    if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') {
+    if (['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED'].includes(error.code ?? '')) {
       return 'timeout';
     }
     return error.code ?? 'network error';
