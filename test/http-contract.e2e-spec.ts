@@ -184,6 +184,10 @@ describe('HTTP contract: validation, errors, compatibility route (e2e)', () => {
         [
           'POST /auth/wechat/phone-login',
           'POST /auth/wechat/register',
+          'POST /auth/wechat/session',
+          'POST /auth/refresh',
+          'POST /auth/logout',
+          'PATCH /users/me',
           'GET /getPhoneNumber',
           'POST /getPhoneNumber',
           'GET /users/me',

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppError } from '../common/app-error';
-import { setCurrentUserId } from './current-user.decorator';
+import { setCurrentSession } from './current-user.decorator';
 import { IS_PUBLIC } from './public.decorator';
 import { TokenService } from './tokens/token.service';
 
@@ -27,7 +27,7 @@ export class AccessTokenGuard implements CanActivate {
     const match = /^Bearer ([^\s]+)$/i.exec(req.header('authorization') ?? '');
     if (!match)
       throw new AppError('UNAUTHORIZED', 'An access token is required (Authorization: Bearer …)');
-    setCurrentUserId(req, await this.tokens.verifyAccessToken(match[1]));
+    setCurrentSession(req, await this.tokens.verifyAccessToken(match[1]));
     return true;
   }
 }

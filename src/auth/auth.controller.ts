@@ -11,6 +11,7 @@ import { AuthService, LoginResult } from './auth.service';
 import { LoginResponseDto, PhoneNotRegisteredDto } from './dto/login-response.dto';
 import { PhoneLoginDto } from './dto/phone-login.dto';
 import { RegisterDto } from './dto/register.dto';
+import { WechatSessionDto } from './dto/session.dto';
 import { Public } from './public.decorator';
 
 @ApiTags('auth')
@@ -36,6 +37,7 @@ export class AuthController {
     'VALIDATION_FAILED',
     'INVALID_JSON',
     'WECHAT_CODE_INVALID',
+    'WECHAT_ACCOUNT_ALREADY_BOUND',
     'PAYLOAD_TOO_LARGE',
     'TOO_MANY_REQUESTS',
     'WECHAT_BAD_RESPONSE',
@@ -44,7 +46,32 @@ export class AuthController {
     'INTERNAL_ERROR',
   )
   phoneLogin(@Body() body: PhoneLoginDto): Promise<LoginResult> {
-    return this.auth.phoneLogin(body.code);
+    return this.auth.phoneLogin(body.code, body.loginCode);
+  }
+
+  @Post('session')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Silent login with a wx.login code',
+    description:
+      'For a returning user whose WeChat account was bound by an earlier phone-login or register with `loginCode`: ' +
+      'no phone button, no paid phone-number call. 404 WECHAT_ACCOUNT_NOT_BOUND → show the phone button.',
+  })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'INVALID_JSON',
+    'WECHAT_CODE_INVALID',
+    'WECHAT_ACCOUNT_NOT_BOUND',
+    'PAYLOAD_TOO_LARGE',
+    'TOO_MANY_REQUESTS',
+    'WECHAT_BAD_RESPONSE',
+    'WECHAT_UNAVAILABLE',
+    'WECHAT_MISCONFIGURED',
+    'INTERNAL_ERROR',
+  )
+  session(@Body() body: WechatSessionDto): Promise<LoginResult> {
+    return this.auth.wechatSessionLogin(body.loginCode);
   }
 
   @Post('register')
@@ -57,8 +84,12 @@ export class AuthController {
     'VALIDATION_FAILED',
     'INVALID_JSON',
     'REGISTRATION_TICKET_INVALID',
+    'WECHAT_CODE_INVALID',
     'PHONE_ALREADY_REGISTERED',
+    'WECHAT_ACCOUNT_ALREADY_BOUND',
     'PAYLOAD_TOO_LARGE',
+    'TOO_MANY_REQUESTS',
+    'WECHAT_UNAVAILABLE',
     'INTERNAL_ERROR',
   )
   register(@Body() body: RegisterDto): Promise<LoginResult> {

@@ -10,12 +10,15 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LegacyPhoneController } from './legacy-phone.controller';
 import { RegistrationTicketUse } from './registration-ticket-use.entity';
+import { RefreshToken } from './tokens/refresh-token.entity';
+import { RefreshTokenService } from './tokens/refresh-token.service';
 import { TokenService } from './tokens/token.service';
+import { SessionController } from './session.controller';
 
 @Module({
   imports: [
     UsersModule,
-    TypeOrmModule.forFeature([RegistrationTicketUse]),
+    TypeOrmModule.forFeature([RegistrationTicketUse, RefreshToken]),
     JwtModule.registerAsync({
       inject: [jwtConfig.KEY],
       useFactory: (config: ConfigType<typeof jwtConfig>) => ({
@@ -25,7 +28,12 @@ import { TokenService } from './tokens/token.service';
       }),
     }),
   ],
-  controllers: [AuthController, LegacyPhoneController],
-  providers: [AuthService, TokenService, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+  controllers: [AuthController, SessionController, LegacyPhoneController],
+  providers: [
+    AuthService,
+    TokenService,
+    RefreshTokenService,
+    { provide: APP_GUARD, useClass: AccessTokenGuard },
+  ],
 })
 export class AuthModule {}

@@ -7,34 +7,57 @@ import { isUniqueViolation } from '../database/unique-violation';
 import { UserDto } from '../users/user.dto';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import { LoginSessionService, WechatIdentity } from '../wechat/login-session.service';
 import { PhoneService } from '../wechat/phone.service';
-import { RegisterDto } from './dto/register.dto';
 import { RegistrationTicketUse } from './registration-ticket-use.entity';
-import { SessionTokens, TokenService } from './tokens/token.service';
+import { RefreshTokenService } from './tokens/refresh-token.service';
+import { AccessClaims, AccessToken, TokenService } from './tokens/token.service';
 
-export interface LoginResult extends SessionTokens {
+export interface SessionPair extends AccessToken {
+  refreshToken: string;
+}
+
+export interface LoginResult extends SessionPair {
   user: UserDto;
 }
 
+export interface Registration {
+  registrationTicket: string;
+  nickname?: string;
+  avatarUrl?: string;
+  loginCode?: string;
+}
+
+/**
+ * The login flows. WeChat proves who the user is (a phone code, or a
+ * wx.login code for a returning user); this service decides what that proof
+ * buys and hands out our own tokens.
+ */
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger(AuthService.name);
 
   constructor(
     private readonly phones: PhoneService,
+    private readonly wechatLogins: LoginSessionService,
     private readonly users: UsersService,
     private readonly tokens: TokenService,
+    private readonly refreshTokens: RefreshTokenService,
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
   ) {}
 
   /**
-   * Registered phone → a session. Unknown phone → 404 carrying the number and
-   * a registration ticket: the WeChat code is spent, so the ticket is the only
+   * Registered phone → a session (and the WeChat account bound, when a
+   * loginCode came along). Unknown phone → 404 carrying the number and a
+   * registration ticket: the WeChat code is spent, so the ticket is the only
    * proof of the phone that registration can use.
    */
-  async phoneLogin(code: string): Promise<LoginResult> {
-    const phone = await this.phones.resolvePhone(code);
+  async phoneLogin(code: string, loginCode?: string): Promise<LoginResult> {
+    const [phone, account] = await Promise.all([
+      this.phones.resolvePhone(code),
+      this.resolveAccount(loginCode),
+    ]);
     const user = await this.users.findByPhone(phone.phoneNumber);
     if (!user) {
       this.logger.log(`Phone ${maskPhone(phone.phoneNumber)} is not registered; ticket issued`);
@@ -46,29 +69,45 @@ export class AuthService {
             phoneNumber: phone.phoneNumber,
             purePhoneNumber: phone.purePhoneNumber,
             countryCode: phone.countryCode,
-            ...(await this.tokens.issueRegistrationTicket(phone)),
+            ...(await this.tokens.issueRegistrationTicket(phone, account)),
           },
         },
       );
     }
-    return this.startSession(await this.users.recordLogin(user));
+    const bound = account ? await this.users.bindWechatAccount(user, account) : user;
+    return this.startSession(await this.users.recordLogin(bound));
+  }
+
+  /** Silent login: a returning user's wx.login code, no phone button, no paid phone call. */
+  async wechatSessionLogin(loginCode: string): Promise<LoginResult> {
+    const account = await this.wechatLogins.resolveLogin(loginCode);
+    const user = await this.users.findByOpenid(account.openid);
+    if (!user) {
+      throw new AppError(
+        'WECHAT_ACCOUNT_NOT_BOUND',
+        'No user is bound to this WeChat account yet; log in with the phone button',
+      );
+    }
+    const bound = await this.users.bindWechatAccount(user, account);
+    return this.startSession(await this.users.recordLogin(bound));
   }
 
   /**
-   * Creates the user the ticket vouches for. The ticket's jti and the user are
-   * written in one transaction: a reused ticket or an already registered phone
-   * leaves nothing behind.
+   * Creates the user the ticket vouches for. The ticket's jti, the user and
+   * the WeChat binding are written in one transaction: a reused ticket, an
+   * already registered phone or a taken openid leaves nothing behind.
    */
-  async register(dto: RegisterDto): Promise<LoginResult> {
-    const ticket = await this.tokens.verifyRegistrationTicket(dto.registrationTicket);
+  async register(registration: Registration): Promise<LoginResult> {
+    const ticket = await this.tokens.verifyRegistrationTicket(registration.registrationTicket);
+    const account = (await this.resolveAccount(registration.loginCode)) ?? ticket.account;
     const user = await this.dataSource.transaction(async (manager) => {
       const created = await this.users.create(
         {
           phoneNumber: ticket.phoneNumber,
           purePhoneNumber: ticket.purePhoneNumber,
           countryCode: ticket.countryCode,
-          nickname: dto.nickname,
-          avatarUrl: dto.avatarUrl,
+          nickname: registration.nickname,
+          avatarUrl: registration.avatarUrl,
         },
         manager,
       );
@@ -87,13 +126,31 @@ export class AuthService {
         }
         throw error;
       }
-      return created;
+      return account ? this.users.bindWechatAccount(created, account, manager) : created;
     });
     this.logger.log(`Registered user ${user.id} (${maskPhone(user.phoneNumber)})`);
     return this.startSession(user);
   }
 
+  /** Rotation: the presented refresh token is spent, a new pair comes back. */
+  async refresh(refreshToken: string): Promise<SessionPair> {
+    const issued = await this.refreshTokens.rotate(refreshToken);
+    const access = await this.tokens.signAccessToken(issued);
+    return { ...access, refreshToken: issued.refreshToken };
+  }
+
+  async logout(session: AccessClaims, allDevices: boolean): Promise<void> {
+    if (allDevices) await this.refreshTokens.revokeAllForUser(session.userId);
+    else await this.refreshTokens.revokeFamily(session.familyId, session.userId);
+  }
+
+  private resolveAccount(loginCode: string | undefined): Promise<WechatIdentity | undefined> {
+    return loginCode ? this.wechatLogins.resolveLogin(loginCode) : Promise.resolve(undefined);
+  }
+
   private async startSession(user: User): Promise<LoginResult> {
-    return { ...(await this.tokens.issueSession(user.id)), user: UserDto.from(user) };
+    const issued = await this.refreshTokens.issue(user.id);
+    const access = await this.tokens.signAccessToken(issued);
+    return { ...access, refreshToken: issued.refreshToken, user: UserDto.from(user) };
   }
 }

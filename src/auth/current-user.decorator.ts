@@ -2,15 +2,19 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppError } from '../common/app-error';
 
-const userIds = new WeakMap<Request, string>();
+import { AccessClaims } from './tokens/token.service';
 
-export function setCurrentUserId(req: Request, userId: string): void {
-  userIds.set(req, userId);
+const sessions = new WeakMap<Request, AccessClaims>();
+
+export function setCurrentSession(req: Request, claims: AccessClaims): void {
+  sessions.set(req, claims);
 }
 
-/** The id of the user whose access token authorised this request. */
-export const CurrentUserId = createParamDecorator((_: unknown, ctx: ExecutionContext) => {
-  const id = userIds.get(ctx.switchToHttp().getRequest<Request>());
-  if (id === undefined) throw new AppError('UNAUTHORIZED', 'An access token is required');
-  return id;
-});
+/** The verified access token of this request: its user and login (refresh family). */
+export const CurrentSession = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): AccessClaims => {
+    const claims = sessions.get(ctx.switchToHttp().getRequest<Request>());
+    if (claims === undefined) throw new AppError('UNAUTHORIZED', 'An access token is required');
+    return claims;
+  },
+);

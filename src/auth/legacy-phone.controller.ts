@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagg
 import { LegacyEnvelopeExceptionFilter } from '../common/http/exception.filters';
 import { AuthService } from './auth.service';
 import { LoginResponseDto } from './dto/login-response.dto';
-import { PhoneLoginDto } from './dto/phone-login.dto';
+import { LegacyPhoneLoginDto } from './dto/phone-login.dto';
 import { Public } from './public.decorator';
 
 class LegacyLoginData extends LoginResponseDto {
@@ -37,7 +37,7 @@ export class LegacyPhoneController {
   @Get()
   @ApiOperation({ summary: 'Original sample: phone login (GET ?code=)', description: DESCRIPTION })
   @ApiOkResponse({ type: LegacyLoginEnvelope })
-  viaQuery(@Query() query: PhoneLoginDto): Promise<LegacyLoginEnvelope> {
+  viaQuery(@Query() query: LegacyPhoneLoginDto): Promise<LegacyLoginEnvelope> {
     return this.login(query.code);
   }
 
@@ -48,7 +48,7 @@ export class LegacyPhoneController {
     description: DESCRIPTION,
   })
   @ApiOkResponse({ type: LegacyLoginEnvelope })
-  viaBody(@Body() body: PhoneLoginDto): Promise<LegacyLoginEnvelope> {
+  viaBody(@Body() body: LegacyPhoneLoginDto): Promise<LegacyLoginEnvelope> {
     return this.login(body.code);
   }
 

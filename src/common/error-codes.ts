@@ -32,17 +32,35 @@ export const ERROR_CODES = {
   },
   REFRESH_TOKEN_INVALID: {
     status: 401,
-    description: 'The refresh token is malformed, expired or not a refresh token.',
+    description: 'The refresh token is unknown, malformed or revoked (logout). Log in again.',
+  },
+  REFRESH_TOKEN_EXPIRED: {
+    status: 401,
+    description: 'The refresh token is past its lifetime (JWT_REFRESH_TTL). Log in again.',
+  },
+  REFRESH_TOKEN_REUSED: {
+    status: 401,
+    description:
+      'A refresh token that was already exchanged was presented again: its whole session family is revoked. Log in again.',
   },
   PHONE_NOT_REGISTERED: {
     status: 404,
     description:
       'WeChat verified the phone but no user has it. Carries phoneNumber, purePhoneNumber, countryCode and a registrationTicket.',
   },
+  WECHAT_ACCOUNT_NOT_BOUND: {
+    status: 404,
+    description:
+      'No user is bound to this WeChat account (openid) yet: show the phone button and use phone-login.',
+  },
   NOT_FOUND: { status: 404, description: 'No such route or resource.' },
   PHONE_ALREADY_REGISTERED: {
     status: 409,
     description: 'A user with this phone number already exists.',
+  },
+  WECHAT_ACCOUNT_ALREADY_BOUND: {
+    status: 409,
+    description: 'This WeChat account (openid) is already bound to another user.',
   },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over 16 KiB.' },
   UNSUPPORTED_MEDIA_TYPE: {

@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { RegistrationTicketUse } from '../auth/registration-ticket-use.entity';
+import { RefreshToken } from '../auth/tokens/refresh-token.entity';
 import { DatabaseConfig } from '../config/database.config';
 import { User } from '../users/user.entity';
 import { WechatAccessToken } from '../wechat/wechat-access-token.entity';
 import { migrations } from './migrations';
 
-export const entities = [User, RegistrationTicketUse, WechatAccessToken];
+export const entities = [User, RegistrationTicketUse, WechatAccessToken, RefreshToken];
 
 /**
  * The one place TypeORM options are built: used by TypeOrmModule in the app

@@ -1,9 +1,12 @@
-import { Controller, Get } from '@nestjs/common';
+import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentSession } from '../auth/current-user.decorator';
+import type { AccessClaims } from '../auth/tokens/token.service';
 import { AppError } from '../common/app-error';
-import { CurrentUserId } from '../auth/current-user.decorator';
 import { ApiErrors } from '../common/swagger/api-errors.decorator';
+import { ProfileDto } from './profile.dto';
 import { UserDto } from './user.dto';
+import { User } from './user.entity';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
@@ -15,11 +18,34 @@ export class UsersController {
   @Get('me')
   @ApiOperation({ summary: 'The user the access token belongs to' })
   @ApiOkResponse({ type: UserDto })
-  @ApiErrors('UNAUTHORIZED')
-  async me(@CurrentUserId() userId: string): Promise<UserDto> {
-    const user = await this.users.findById(userId);
+  @ApiErrors('UNAUTHORIZED', 'TOO_MANY_REQUESTS', 'INTERNAL_ERROR')
+  async me(@CurrentSession() session: AccessClaims): Promise<UserDto> {
+    return UserDto.from(await this.load(session));
+  }
+
+  @Patch('me')
+  @ApiOperation({ summary: 'Change nickname and/or avatar' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiErrors(
+    'UNAUTHORIZED',
+    'VALIDATION_FAILED',
+    'INVALID_JSON',
+    'PAYLOAD_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE',
+    'TOO_MANY_REQUESTS',
+    'INTERNAL_ERROR',
+  )
+  async update(
+    @CurrentSession() session: AccessClaims,
+    @Body() body: ProfileDto,
+  ): Promise<UserDto> {
+    return UserDto.from(await this.users.updateProfile(await this.load(session), body));
+  }
+
+  private async load(session: AccessClaims): Promise<User> {
+    const user = await this.users.findById(session.userId);
     // A valid token for a user that no longer exists is as good as no token.
     if (!user) throw new AppError('UNAUTHORIZED', 'The user of this token no longer exists');
-    return UserDto.from(user);
+    return user;
   }
 }

@@ -91,6 +91,23 @@ export class WechatApiClient {
     );
   }
 
+  /** wx.login's code → openid (+ unionid). Needs no access token. */
+  code2Session(jsCode: string, options: CallOptions = {}): Promise<Record<string, unknown>> {
+    return this.call(
+      {
+        method: 'GET',
+        url: '/sns/jscode2session',
+        params: {
+          appid: this.config.appId,
+          secret: this.config.secret,
+          js_code: jsCode,
+          grant_type: 'authorization_code',
+        },
+      },
+      options,
+    );
+  }
+
   private async call(
     request: AxiosRequestConfig,
     options: CallOptions = {},

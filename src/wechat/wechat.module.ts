@@ -9,6 +9,7 @@ import { WechatSimulatorModule } from './simulator/wechat-simulator.module';
 import { AccessTokenService } from './access-token.service';
 import { AccessTokenStore } from './access-token.store';
 import { WechatAccessToken } from './wechat-access-token.entity';
+import { LoginSessionService } from './login-session.service';
 import { PhoneService } from './phone.service';
 import { WechatApiClient } from './wechat-api.client';
 
@@ -50,8 +51,14 @@ export class WechatModule {
                 },
         }),
       ],
-      providers: [WechatApiClient, AccessTokenStore, AccessTokenService, PhoneService],
-      exports: [AccessTokenService, PhoneService],
+      providers: [
+        WechatApiClient,
+        AccessTokenStore,
+        AccessTokenService,
+        PhoneService,
+        LoginSessionService,
+      ],
+      exports: [AccessTokenService, PhoneService, LoginSessionService],
     };
   }
 }

@@ -17,6 +17,8 @@ export interface RecordedCall {
   body: unknown;
   /** The errcode the fake answered with (undefined for HTTP-level faults and hangs). */
   errcode?: number;
+  /** The JSON the fake answered with, when it answered normally. */
+  answer?: Record<string, unknown>;
 }
 
 const TOKEN_PATHS = new Set(['/cgi-bin/token', '/cgi-bin/stable_token']);
@@ -61,6 +63,11 @@ export class FakeWechat {
 
   phoneCode(phoneNumber = '13800138000', countryCode?: string): string {
     return this.simulator.mintPhoneCode(phoneNumber, countryCode);
+  }
+
+  /** What wx.login would hand the mini-program for this WeChat account. */
+  loginCode(openid?: string, unionid?: string): string {
+    return this.simulator.mintLoginCode(openid, unionid);
   }
 
   /** The next `times` calls to `path` get `fault` instead of the real answer. */
@@ -113,6 +120,7 @@ export class FakeWechat {
     }
     const answer = this.simulator.handle(call);
     call.errcode = answer.body.errcode as number;
+    call.answer = answer.body;
     if (this.watermarkAppId && answer.body.phone_info) {
       const info = answer.body.phone_info as { watermark: { appid: string } };
       info.watermark.appid = this.watermarkAppId;

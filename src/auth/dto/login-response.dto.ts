@@ -2,11 +2,15 @@ import { ApiProperty } from '@nestjs/swagger';
 import { UserDto } from '../../users/user.dto';
 import { ErrorBodyDto } from '../../common/swagger/error-body.dto';
 
-export class LoginResponseDto {
-  @ApiProperty({ description: 'JWT (HS256) for `Authorization: Bearer …`.' })
+export class SessionPairDto {
+  @ApiProperty({ description: 'JWT (HS256) for `Authorization: Bearer …`. Short-lived.' })
   accessToken: string;
 
-  @ApiProperty({ description: 'Exchange for a new pair when the access token expires.' })
+  @ApiProperty({
+    description:
+      'Opaque, single-use: exchange it at POST /auth/refresh for a new pair when the access token expires.',
+    example: 'rt_3q2-7wQ0nX8eWmVd1uC5yH4bJ6kL9pR2sT0vZ3aG1fE',
+  })
   refreshToken: string;
 
   @ApiProperty({ enum: ['Bearer'] })
@@ -14,7 +18,9 @@ export class LoginResponseDto {
 
   @ApiProperty({ description: 'Seconds until the access token expires.', example: 900 })
   expiresIn: number;
+}
 
+export class LoginResponseDto extends SessionPairDto {
   @ApiProperty({ type: UserDto })
   user: UserDto;
 }

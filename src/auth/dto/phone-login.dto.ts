@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional } from 'class-validator';
+import { IsWechatCode } from './wechat-code.decorator';
 
 export class PhoneLoginDto {
   @ApiProperty({
@@ -8,9 +9,22 @@ export class PhoneLoginDto {
     example: 'e31968a7f94cc5ee25fafc2aef2773f0bb8c3937b22520eb8ee345274d00c144',
     maxLength: 128,
   })
-  // Checked bottom-up: a missing code is reported as "must be a string".
-  @MaxLength(128)
-  @IsNotEmpty()
-  @IsString()
+  @IsWechatCode()
+  code: string;
+
+  @ApiPropertyOptional({
+    description:
+      'A fresh `wx.login()` code. When given, the WeChat account (openid/unionid) is bound to the user so later visits can use POST /auth/wechat/session.',
+    maxLength: 128,
+  })
+  @IsWechatCode()
+  @IsOptional()
+  loginCode?: string;
+}
+
+/** The compatibility route takes the code alone, as the original sample sends it. */
+export class LegacyPhoneLoginDto {
+  @ApiProperty({ description: 'The getPhoneNumber code.', maxLength: 128 })
+  @IsWechatCode()
   code: string;
 }

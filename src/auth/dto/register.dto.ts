@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ProfileDto } from '../../users/profile.dto';
+import { IsWechatCode } from './wechat-code.decorator';
 
-export class RegisterDto {
+export class RegisterDto extends ProfileDto {
   @ApiProperty({
     description:
       'From the 404 PHONE_NOT_REGISTERED answer of phone-login. Single-use, 10 minutes by default.',
@@ -11,20 +13,12 @@ export class RegisterDto {
   @IsString()
   registrationTicket: string;
 
-  @ApiPropertyOptional({ example: '小明', minLength: 1, maxLength: 32 })
-  @Length(1, 32)
-  @IsString()
-  @IsOptional()
-  nickname?: string;
-
   @ApiPropertyOptional({
-    example: 'https://thirdwx.qlogo.cn/mmopen/avatar.png',
-    description: 'https URL, at most 512 characters.',
-    maxLength: 512,
+    description:
+      'A fresh `wx.login()` code, to bind the WeChat account for silent login (not needed if phone-login already had one).',
+    maxLength: 128,
   })
-  @IsUrl({ protocols: ['https'], require_protocol: true })
-  @MaxLength(512)
-  @IsString()
+  @IsWechatCode()
   @IsOptional()
-  avatarUrl?: string;
+  loginCode?: string;
 }

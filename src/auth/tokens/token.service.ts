@@ -11,12 +11,23 @@ import { VerifiedPhone } from '../../wechat/phone.service';
 /** The `typ` claim keeps the three kinds of token from standing in for each other. */
 export type TokenType = 'access' | 'refresh' | 'register';
 
-export interface SessionTokens {
+export interface AccessToken {
   accessToken: string;
-  refreshToken: string;
   tokenType: 'Bearer';
   /** Seconds until the access token expires. */
   expiresIn: number;
+}
+
+/** Who a verified access token speaks for, and which login (refresh family) it belongs to. */
+export interface AccessClaims {
+  userId: string;
+  familyId: string;
+}
+
+/** A WeChat account (from wx.login) to bind when the ticket is redeemed. */
+export interface WechatAccount {
+  openid: string;
+  unionid?: string;
 }
 
 export interface RegistrationTicket {
@@ -27,6 +38,7 @@ export interface RegistrationTicket {
 export interface VerifiedTicket extends VerifiedPhone {
   jti: string;
   expiresAt: Date;
+  account?: WechatAccount;
 }
 
 interface Claims {
@@ -35,6 +47,9 @@ interface Claims {
   jti?: string;
   cc?: string;
   pure?: string;
+  fam?: string;
+  oid?: string;
+  uid?: string;
   exp: number;
 }
 
@@ -60,21 +75,19 @@ export class TokenService {
     private readonly config: ConfigType<typeof jwtConfig>,
   ) {}
 
-  async issueSession(userId: string): Promise<SessionTokens> {
-    const [accessToken, refreshToken] = await Promise.all([
-      this.sign({ sub: userId, typ: 'access' }, this.config.accessTtlSec),
-      this.sign({ sub: userId, typ: 'refresh', jti: randomUUID() }, this.config.refreshTtlSec),
-    ]);
-    return {
-      accessToken,
-      refreshToken,
-      tokenType: 'Bearer',
-      expiresIn: this.config.accessTtlSec,
-    };
+  async signAccessToken(claims: AccessClaims): Promise<AccessToken> {
+    const accessToken = await this.sign(
+      { sub: claims.userId, typ: 'access', fam: claims.familyId },
+      this.config.accessTtlSec,
+    );
+    return { accessToken, tokenType: 'Bearer', expiresIn: this.config.accessTtlSec };
   }
 
   /** Proof, for a short while, that WeChat verified this phone: the only way to register. */
-  async issueRegistrationTicket(phone: VerifiedPhone): Promise<RegistrationTicket> {
+  async issueRegistrationTicket(
+    phone: VerifiedPhone,
+    account?: WechatAccount,
+  ): Promise<RegistrationTicket> {
     const ttl = this.config.registrationTicketTtlSec;
     const registrationTicket = await this.sign(
       {
@@ -83,14 +96,17 @@ export class TokenService {
         jti: randomUUID(),
         cc: phone.countryCode,
         pure: phone.purePhoneNumber,
+        ...(account ? { oid: account.openid, uid: account.unionid } : {}),
       },
       ttl,
     );
     return { registrationTicket, registrationTicketExpiresIn: ttl };
   }
 
-  async verifyAccessToken(token: string): Promise<string> {
-    return (await this.verify(token, 'access')).sub;
+  async verifyAccessToken(token: string): Promise<AccessClaims> {
+    const claims = await this.verify(token, 'access');
+    if (!claims.fam) throw new AppError(REJECTION.access, 'This is not an access token');
+    return { userId: claims.sub, familyId: claims.fam };
   }
 
   async verifyRegistrationTicket(token: string): Promise<VerifiedTicket> {
@@ -104,6 +120,7 @@ export class TokenService {
       purePhoneNumber: claims.pure,
       jti: claims.jti,
       expiresAt: new Date(claims.exp * 1000),
+      account: claims.oid ? { openid: claims.oid, unionid: claims.uid } : undefined,
     };
   }
 

@@ -1,5 +1,10 @@
 import { CreateUsers1764100000000 } from './1764100000000-CreateUsers';
 import { CreateWechatAccessTokens1764200000000 } from './1764200000000-CreateWechatAccessTokens';
+import { CreateRefreshTokens1764300000000 } from './1764300000000-CreateRefreshTokens';
 
 /** In order. Listed explicitly so ts-node (CLI) and the compiled app load the same set. */
-export const migrations = [CreateUsers1764100000000, CreateWechatAccessTokens1764200000000];
+export const migrations = [
+  CreateUsers1764100000000,
+  CreateWechatAccessTokens1764200000000,
+  CreateRefreshTokens1764300000000,
+];

@@ -1,0 +1,8 @@
+import { applyDecorators } from '@nestjs/common';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+
+/** A WeChat one-time code: a non-empty string of at most 128 characters. */
+export function IsWechatCode(): PropertyDecorator {
+  // Applied bottom-up: a missing code is reported as "must be a string".
+  return applyDecorators(MaxLength(128), IsNotEmpty(), IsString());
+}

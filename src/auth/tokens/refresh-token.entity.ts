@@ -1,0 +1,42 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * One refresh token, stored only as a SHA-256 hash. Tokens of one login share
+ * a family: rotation adds a child to the family, and reuse of a spent token or
+ * a logout revokes the whole family.
+ */
+@Entity('refresh_tokens')
+@Index('UQ_refresh_tokens_token_hash', ['tokenHash'], { unique: true })
+@Index('IDX_refresh_tokens_family_id', ['familyId'])
+@Index('IDX_refresh_tokens_user_id', ['userId'])
+export class RefreshToken {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  // No foreign key on purpose: the insert at login must not take a lock on
+  // the users row that a concurrent login of the same user is updating.
+  @Column({ name: 'user_id', type: 'varchar', length: 36 })
+  userId: string;
+
+  @Column({ name: 'family_id', type: 'varchar', length: 36 })
+  familyId: string;
+
+  @Column({ name: 'token_hash', type: 'varchar', length: 64 })
+  tokenHash: string;
+
+  @Column({ name: 'created_at', type: 'datetime' })
+  createdAt: Date;
+
+  @Column({ name: 'expires_at', type: 'datetime' })
+  expiresAt: Date;
+
+  /** When it was exchanged for its successor (rotation). */
+  @Column({ name: 'used_at', type: 'datetime', nullable: true })
+  usedAt: Date | null;
+
+  @Column({ name: 'replaced_by', type: 'varchar', length: 36, nullable: true })
+  replacedBy: string | null;
+
+  @Column({ name: 'revoked_at', type: 'datetime', nullable: true })
+  revokedAt: Date | null;
+}
