@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
+import { LoggingModule } from './common/logging/logging.module';
 import { appConfig } from './config/app.config';
 import { databaseConfig, DatabaseConfig } from './config/database.config';
 import { jwtConfig } from './config/jwt.config';
@@ -13,6 +14,7 @@ import { validateEnv } from './config/validate-env';
 import { readWechatConfig, wechatConfig } from './config/wechat.config';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { UsersModule } from './users/users.module';
 import { WechatModule } from './wechat/wechat.module';
 
@@ -35,6 +37,7 @@ export class AppModule {
           load: [appConfig, databaseConfig, wechatConfig, jwtConfig, rateLimitConfig],
         }),
         CommonModule,
+        LoggingModule,
         TypeOrmModule.forRootAsync({
           inject: [databaseConfig.KEY],
           useFactory: (db: DatabaseConfig) => ({
@@ -43,6 +46,8 @@ export class AppModule {
           }),
         }),
         ScheduleModule.forRoot(),
+        // Before AuthModule: its guard runs first, so floods are cut before any token check.
+        RateLimitModule,
         WechatModule.forRoot({ simulator }),
         UsersModule,
         AuthModule,

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
 import { AppError } from './common/app-error';
 import { bodyParserErrors, requireJsonBody } from './common/http/body-parsing';
 import { AllExceptionsFilter } from './common/http/exception.filters';
@@ -34,6 +35,7 @@ Every error has the body \`{ statusCode, error, code, message, requestId }\`; sw
  */
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
+  app.useLogger(app.get(Logger));
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -65,7 +67,6 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     }),
   );
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.enableShutdownHooks();
 
   if (config.swaggerEnabled) {
     const document = SwaggerModule.createDocument(

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { readAppConfig } from './config/app.config';
@@ -12,21 +14,46 @@ async function bootstrap(): Promise<void> {
   // A local .env is a convenience; variables already set win.
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = readAppConfig(new EnvReader(process.env));
-  const logger = createLogger(config);
+  // Only for failures before the app (and its pino logger) exists.
+  const bootLogger = createLogger(config);
   try {
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
-      logger,
+      bufferLogs: true,
     });
     configureApp(app);
     await app.listen(config.port);
-    logger.log(`Listening on http://localhost:${config.port} (docs: /docs)`, 'Bootstrap');
+    const appLogger = app.get(Logger);
+    appLogger.log(`Listening on http://localhost:${config.port} (docs: /docs)`, 'Bootstrap');
+    stopGracefully(app, appLogger);
   } catch (error) {
     if (error instanceof InvalidEnvironmentError) {
-      logger.fatal(error.message, 'Bootstrap');
+      bootLogger.fatal(error.message, 'Bootstrap');
       process.exit(1);
     }
     throw error;
   }
+}
+
+/**
+ * SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish,
+ * close the database pool, exit 0. A second signal exits at once.
+ */
+function stopGracefully(app: INestApplication, logger: LoggerService): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.log(`${signal} received: finishing in-flight requests`, 'Bootstrap');
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${String(error)}`, 'Bootstrap');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 void bootstrap();

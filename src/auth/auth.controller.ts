@@ -43,6 +43,7 @@ export class AuthController {
     'WECHAT_BAD_RESPONSE',
     'WECHAT_UNAVAILABLE',
     'WECHAT_MISCONFIGURED',
+    'DATABASE_UNAVAILABLE',
     'INTERNAL_ERROR',
   )
   phoneLogin(@Body() body: PhoneLoginDto): Promise<LoginResult> {
@@ -68,6 +69,7 @@ export class AuthController {
     'WECHAT_BAD_RESPONSE',
     'WECHAT_UNAVAILABLE',
     'WECHAT_MISCONFIGURED',
+    'DATABASE_UNAVAILABLE',
     'INTERNAL_ERROR',
   )
   session(@Body() body: WechatSessionDto): Promise<LoginResult> {
@@ -90,6 +92,7 @@ export class AuthController {
     'PAYLOAD_TOO_LARGE',
     'TOO_MANY_REQUESTS',
     'WECHAT_UNAVAILABLE',
+    'DATABASE_UNAVAILABLE',
     'INTERNAL_ERROR',
   )
   register(@Body() body: RegisterDto): Promise<LoginResult> {

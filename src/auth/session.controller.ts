@@ -37,6 +37,7 @@ export class SessionController {
     'REFRESH_TOKEN_REUSED',
     'PAYLOAD_TOO_LARGE',
     'TOO_MANY_REQUESTS',
+    'DATABASE_UNAVAILABLE',
     'INTERNAL_ERROR',
   )
   refresh(@Body() body: RefreshDto): Promise<SessionPair> {
@@ -52,7 +53,13 @@ export class SessionController {
       'The refresh tokens of this login stop working at once; the access token itself lives out its short lifetime.',
   })
   @ApiNoContentResponse({ description: 'Revoked.' })
-  @ApiErrors('UNAUTHORIZED', 'VALIDATION_FAILED', 'TOO_MANY_REQUESTS', 'INTERNAL_ERROR')
+  @ApiErrors(
+    'UNAUTHORIZED',
+    'VALIDATION_FAILED',
+    'TOO_MANY_REQUESTS',
+    'DATABASE_UNAVAILABLE',
+    'INTERNAL_ERROR',
+  )
   async logout(@CurrentSession() session: AccessClaims, @Body() body: LogoutDto): Promise<void> {
     await this.auth.logout(session, body.allDevices === true);
   }

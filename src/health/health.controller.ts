@@ -6,6 +6,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import {
   HealthCheckResult,
   HealthCheckService,
@@ -22,6 +23,8 @@ const DB_PING_TIMEOUT_MS = 1000;
 
 @ApiTags('health')
 @Public()
+// Probes come from the load balancer's few addresses; never throttle them.
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -18,7 +18,7 @@ export class UsersController {
   @Get('me')
   @ApiOperation({ summary: 'The user the access token belongs to' })
   @ApiOkResponse({ type: UserDto })
-  @ApiErrors('UNAUTHORIZED', 'TOO_MANY_REQUESTS', 'INTERNAL_ERROR')
+  @ApiErrors('UNAUTHORIZED', 'TOO_MANY_REQUESTS', 'DATABASE_UNAVAILABLE', 'INTERNAL_ERROR')
   async me(@CurrentSession() session: AccessClaims): Promise<UserDto> {
     return UserDto.from(await this.load(session));
   }
@@ -33,6 +33,7 @@ export class UsersController {
     'PAYLOAD_TOO_LARGE',
     'UNSUPPORTED_MEDIA_TYPE',
     'TOO_MANY_REQUESTS',
+    'DATABASE_UNAVAILABLE',
     'INTERNAL_ERROR',
   )
   async update(

@@ -1,4 +1,5 @@
 import { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { LoggerService } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SchedulerRegistry } from '@nestjs/schedule';
@@ -7,14 +8,24 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
+import { LOG_DESTINATION } from '../../src/common/logging/log-destination';
 import { FakeWechat } from './fake-wechat';
 import { ManualClock } from './manual-clock';
 
 export const E2E_JWT_SECRET = 'e2e-jwt-signing-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0';
 
-/** Every log line the app wrote, to search for leaked secrets. */
-export class CapturedLogs implements LoggerService {
+/**
+ * Every log line the app wrote (pino JSON lines, and Nest's own bootstrap
+ * messages), to search for leaked secrets.
+ */
+export class CapturedLogs extends Writable implements LoggerService {
   readonly lines: string[] = [];
+
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+
   log(...args: unknown[]): void {
     this.lines.push(args.map(String).join(' '));
   }
@@ -62,7 +73,10 @@ export async function startApp(options: {
     NODE_ENV: 'test',
     DATABASE_URL: options.databaseUrl,
     JWT_SECRET: E2E_JWT_SECRET,
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: 'debug',
+    // Suites fire hundreds of requests from 127.0.0.1; the rate-limit suite sets its own.
+    RATE_LIMIT_PER_MIN: '1000000',
+    RATE_LIMIT_AUTH_PER_MIN: '1000000',
     ...(options.wechat
       ? {
           WECHAT_SIMULATOR: 'false',
@@ -87,9 +101,11 @@ export async function startApp(options: {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] })
       .overrideProvider(Clock)
       .useValue(clock)
+      .overrideProvider(LOG_DESTINATION)
+      .useValue(logs)
       .setLogger(logs)
       .compile();
-    const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: logs });
+    const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
     configureApp(app);
     // Listening on a real port: supertest then reuses it instead of
     // starting a new server for every request.

@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
+import { isDatabaseUnavailable } from '../../database/database-unavailable';
 import { AppError } from '../app-error';
 import { ErrorCode } from '../error-codes';
 
@@ -49,6 +50,16 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
         unexpected: false,
       };
     }
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return {
+      status: 503,
+      code: 'DATABASE_UNAVAILABLE',
+      message: 'The database is not answering; try again shortly',
+      details: {},
+      retryAfterSec: 5,
+      unexpected: false,
+    };
   }
   return {
     status: 500,

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ErrorResponse, reasonPhrase, toErrorResponse } from './error-response';
+import { maskPhonesIn } from '../logging/redaction';
 import { requestIdOf } from './request-id';
 
 abstract class ContractExceptionFilter implements ExceptionFilter {
@@ -12,10 +13,14 @@ abstract class ContractExceptionFilter implements ExceptionFilter {
     const res = http.getResponse<Response>();
     const error = toErrorResponse(exception);
     const requestId = requestIdOf(req);
-    if (error.unexpected) {
+    if (error.code === 'DATABASE_UNAVAILABLE') {
+      this.logger.warn(`${req.method} ${req.path}: database unavailable (requestId ${requestId})`);
+    } else if (error.unexpected) {
       this.logger.error(
         `${req.method} ${req.path} failed (requestId ${requestId})`,
-        exception instanceof Error ? exception.stack : String(exception),
+        maskPhonesIn(
+          exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+        ),
       );
     }
     if (res.headersSent) return;
