@@ -3,13 +3,13 @@ import { EnvReader } from './env-reader';
 import { readFromProcess } from './read-from-process';
 
 export type DatabaseConfig =
-  { type: 'sqlite'; database: string; url: string } | { type: 'mysql'; url: string };
+  { type: 'sqlite'; database: string; url: string } | { type: 'mysql' | 'mariadb'; url: string };
 
 export const DEFAULT_DATABASE_URL = 'sqlite:data/app.sqlite';
 
 /**
- * `sqlite:<path>` (relative to the working directory), `sqlite::memory:`, or
- * `mysql://user:pass@host:3306/db` (`mariadb://` is accepted as an alias).
+ * `sqlite:<path>` (relative to the working directory), `sqlite::memory:`,
+ * `mysql://user:pass@host:3306/db` (MySQL 8) or `mariadb://…` (MariaDB 10.6+).
  */
 export function readDatabaseConfig(env: EnvReader): DatabaseConfig {
   const url = env.string('DATABASE_URL', DEFAULT_DATABASE_URL);
@@ -39,7 +39,10 @@ export function parseDatabaseUrl(
     if (parsed && parsed.pathname.replace(/^\//, '') === '') {
       fail('needs a database name (mysql://user:pass@host:3306/db)');
     }
-    return { type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:') };
+    // Both work at run time on either server; `mariadb` also makes TypeORM
+    // read MariaDB's schema correctly (migration:check reports false drift
+    // on nullable columns otherwise).
+    return { type: url.startsWith('mariadb:') ? 'mariadb' : 'mysql', url };
   }
   fail('must start with sqlite: or mysql://');
   return { type: 'sqlite', database: ':memory:', url };

@@ -169,10 +169,10 @@ describe('validateEnv', () => {
       });
     });
 
-    it('normalises the mariadb:// alias to mysql://', () => {
+    it('reads mariadb:// as a MariaDB connection', () => {
       expect(parseDatabaseUrl('mariadb://u:p@h:3306/db')).toEqual({
-        type: 'mysql',
-        url: 'mysql://u:p@h:3306/db',
+        type: 'mariadb',
+        url: 'mariadb://u:p@h:3306/db',
       });
     });
 

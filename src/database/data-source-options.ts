@@ -38,7 +38,7 @@ export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
   }
   return {
     ...common,
-    type: 'mysql',
+    type: db.type,
     url: db.url,
     charset: 'utf8mb4_unicode_ci',
     // Store and read DATETIME as UTC whatever the server's time zone.

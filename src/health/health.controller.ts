@@ -24,7 +24,7 @@ const DB_PING_TIMEOUT_MS = 1000;
 @ApiTags('health')
 @Public()
 // Probes come from the load balancer's few addresses; never throttle them.
-@SkipThrottle()
+@SkipThrottle({ all: true, auth: true })
 @Controller('health')
 export class HealthController {
   constructor(

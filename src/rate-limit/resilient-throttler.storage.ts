@@ -1,4 +1,4 @@
-import { Logger, OnModuleDestroy } from '@nestjs/common';
+import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
@@ -10,7 +10,7 @@ import Redis from 'ioredis';
  * and once more when Redis is back): a cache outage must never turn into 500s
  * or into no limit at all.
  */
-export class ResilientThrottlerStorage implements ThrottlerStorage, OnModuleDestroy {
+export class ResilientThrottlerStorage implements ThrottlerStorage, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RateLimit');
   private readonly redis: Redis;
   private readonly shared: ThrottlerStorageRedisService;
@@ -27,6 +27,18 @@ export class ResilientThrottlerStorage implements ThrottlerStorage, OnModuleDest
     });
     this.redis.on('error', (error: Error) => this.fallBack(error));
     this.shared = new ThrottlerStorageRedisService(this.redis);
+  }
+
+  /** Gives Redis a moment to connect before the first request, without ever blocking boot on it. */
+  async onModuleInit(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      this.redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   async increment(

@@ -90,7 +90,7 @@ export class RefreshTokenService {
   ): Promise<Rotation> {
     // On MySQL the row lock makes a concurrent rotation of the same token wait
     // for this one and then see it spent; SQLite serialises transactions anyway.
-    const locking = manager.connection.options.type === 'mysql';
+    const locking = ['mysql', 'mariadb'].includes(manager.connection.options.type);
     const row = await manager.findOne(RefreshToken, {
       where: { tokenHash: hash(refreshToken) },
       ...(locking ? { lock: { mode: 'pessimistic_write' as const } } : {}),

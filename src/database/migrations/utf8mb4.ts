@@ -5,7 +5,7 @@ import { QueryRunner } from 'typeorm';
  * the server's default character set is (CONTRACT §4). SQLite is always UTF-8.
  */
 export async function useUtf8mb4(queryRunner: QueryRunner, table: string): Promise<void> {
-  if (queryRunner.connection.options.type !== 'mysql') return;
+  if (!['mysql', 'mariadb'].includes(queryRunner.connection.options.type)) return;
   await queryRunner.query(
     `ALTER TABLE \`${table}\` ENGINE=InnoDB, CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
   );
