@@ -92,10 +92,11 @@ describe('secure defaults in production (e2e)', () => {
   });
 
   describe('explicit settings', () => {
+    let other: TestDatabase;
     let t: TestApp;
 
     beforeAll(async () => {
-      const other = await createTestDatabase();
+      other = await createTestDatabase();
       t = await startApp({
         databaseUrl: other.url,
         wechat,
@@ -105,14 +106,12 @@ describe('secure defaults in production (e2e)', () => {
           CORS_ORIGINS: 'https://admin.example.com',
         },
       });
-      const close = t.close;
-      t.close = async () => {
-        await close();
-        await other.drop();
-      };
     });
 
-    afterAll(() => t.close());
+    afterAll(async () => {
+      await t.close();
+      await other.drop();
+    });
 
     it('serves /docs when asked to', async () => {
       await request(t.url).get('/docs-json').expect(200);
