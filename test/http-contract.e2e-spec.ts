@@ -2,8 +2,8 @@ import request from 'supertest';
 import { User } from '../src/users/user.entity';
 import { FakeWechat } from './helpers/fake-wechat';
 import { LoginFlow, NotRegisteredBody } from './helpers/login-flow';
-import { createTestDatabase, TestDatabase } from './helpers/test-database';
-import { startApp, TestApp } from './helpers/test-app';
+import { useAppWithFakeWechat } from './helpers/suite';
+import { TestApp } from './helpers/test-app';
 
 /** The contract's error body: every 4xx/5xx has exactly these fields (plus documented extras). */
 function expectErrorBody(body: unknown, statusCode: number, code: string): void {
@@ -18,22 +18,13 @@ function expectErrorBody(body: unknown, statusCode: number, code: string): void 
 }
 
 describe('HTTP contract: validation, errors, compatibility route (e2e)', () => {
-  let db: TestDatabase;
+  const s = useAppWithFakeWechat();
   let wechat: FakeWechat;
   let t: TestApp;
   let flow: LoginFlow;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    wechat = await FakeWechat.start();
-    t = await startApp({ databaseUrl: db.url, wechat });
-    flow = new LoginFlow(t.url, wechat);
-  });
-
-  afterAll(async () => {
-    await t.close();
-    await wechat.stop();
-    await db.drop();
+  beforeAll(() => {
+    ({ wechat, t, flow } = s);
   });
 
   describe('POST /auth/wechat/phone-login rejects bad input with 400 and calls nobody', () => {

@@ -2,28 +2,19 @@ import request from 'supertest';
 import { User } from '../src/users/user.entity';
 import { FakeWechat } from './helpers/fake-wechat';
 import { LoginBody, LoginFlow, NotRegisteredBody } from './helpers/login-flow';
-import { createTestDatabase, TestDatabase } from './helpers/test-database';
-import { startApp, TestApp } from './helpers/test-app';
+import { useAppWithFakeWechat } from './helpers/suite';
+import { TestApp } from './helpers/test-app';
 
 describe('phone login and registration (e2e)', () => {
-  let db: TestDatabase;
+  const s = useAppWithFakeWechat();
   let wechat: FakeWechat;
   let t: TestApp;
   let server: string;
   let flow: LoginFlow;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    wechat = await FakeWechat.start();
-    t = await startApp({ databaseUrl: db.url, wechat });
+  beforeAll(() => {
+    ({ wechat, t, flow } = s);
     server = t.url;
-    flow = new LoginFlow(server, wechat);
-  });
-
-  afterAll(async () => {
-    await t.close();
-    await wechat.stop();
-    await db.drop();
   });
 
   const userCount = () => t.dataSource.getRepository(User).count();

@@ -3,8 +3,8 @@ import { RefreshToken } from '../src/auth/tokens/refresh-token.entity';
 import { User } from '../src/users/user.entity';
 import { FakeWechat } from './helpers/fake-wechat';
 import { LoginBody, LoginFlow, NotRegisteredBody } from './helpers/login-flow';
-import { createTestDatabase, TestDatabase } from './helpers/test-database';
-import { startApp, TestApp } from './helpers/test-app';
+import { useAppWithFakeWechat } from './helpers/suite';
+import { TestApp } from './helpers/test-app';
 
 interface PairBody {
   accessToken: string;
@@ -12,24 +12,15 @@ interface PairBody {
 }
 
 describe('session lifecycle: refresh rotation, logout, silent login, profile (e2e)', () => {
-  let db: TestDatabase;
+  const s = useAppWithFakeWechat();
   let wechat: FakeWechat;
   let t: TestApp;
   let flow: LoginFlow;
   let phoneSeq = 0;
   const nextPhone = () => `1350000${String(++phoneSeq).padStart(4, '0')}`;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    wechat = await FakeWechat.start();
-    t = await startApp({ databaseUrl: db.url, wechat });
-    flow = new LoginFlow(t.url, wechat);
-  });
-
-  afterAll(async () => {
-    await t.close();
-    await wechat.stop();
-    await db.drop();
+  beforeAll(() => {
+    ({ wechat, t, flow } = s);
   });
 
   const refresh = (refreshToken: string) =>
