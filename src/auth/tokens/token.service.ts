@@ -143,7 +143,8 @@ export class TokenService {
     } catch {
       throw new AppError(REJECTION[typ], `The ${describe(typ)} is invalid or expired`);
     }
-    if (claims.typ !== typ || typeof claims.sub !== 'string') {
+    // A token without exp would never expire: only we can sign one, but refuse it all the same.
+    if (claims.typ !== typ || typeof claims.sub !== 'string' || typeof claims.exp !== 'number') {
       throw new AppError(REJECTION[typ], `This is not a ${describe(typ)}`);
     }
     return claims;
