@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppError } from './common/app-error';
-import { bodyParserErrors, requireJsonBody } from './common/http/body-parsing';
+import { bodyParserErrors, rejectHostileBodies, requireJsonBody } from './common/http/body-parsing';
 import { AllExceptionsFilter } from './common/http/exception.filters';
 import { requestIdMiddleware } from './common/http/request-id';
 import { appConfig } from './config/app.config';
@@ -47,6 +47,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.use(requireJsonBody);
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.use(bodyParserErrors);
+  app.use(rejectHostileBodies);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { RefreshToken } from '../src/auth/tokens/refresh-token.entity';
 import { User } from '../src/users/user.entity';
+import { WechatAccount } from '../src/users/wechat-account.entity';
 import { FakeWechat } from './helpers/fake-wechat';
 import { LoginBody, LoginFlow, NotRegisteredBody } from './helpers/login-flow';
 import { useAppWithFakeWechat } from './helpers/suite';
@@ -141,7 +142,11 @@ describe('session lifecycle: refresh rotation, logout, silent login, profile (e2
       // No paid phone-number call for a returning user.
       expect(wechat.phoneCalls).toHaveLength(0);
       const row = await t.dataSource.getRepository(User).findOneByOrFail({ id: session.user.id });
-      expect(row).toMatchObject({ openid: 'o_alice', unionid: 'u_alice' });
+      expect(row.unionid).toBe('u_alice');
+      const bindings = await t.dataSource
+        .getRepository(WechatAccount)
+        .findBy({ userId: session.user.id });
+      expect(bindings).toMatchObject([{ appId: wechat.appId, openid: 'o_alice' }]);
     });
 
     it('answers 404 WECHAT_ACCOUNT_NOT_BOUND for an unknown WeChat account', async () => {
@@ -196,8 +201,9 @@ describe('session lifecycle: refresh rotation, logout, silent login, profile (e2
         })
         .expect(409);
       expect(res.body).toMatchObject({ code: 'WECHAT_ACCOUNT_ALREADY_BOUND' });
-      const row = await t.dataSource.getRepository(User).findOneByOrFail({ id: other.user.id });
-      expect(row.openid).toBeNull();
+      expect(
+        await t.dataSource.getRepository(WechatAccount).countBy({ userId: other.user.id }),
+      ).toBe(0);
     });
 
     it('never returns or logs the session_key', async () => {

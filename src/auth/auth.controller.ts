@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../common/swagger/api-errors.decorator';
+import { ApiWechatAppHeader, WechatAppId } from '../wechat/wechat-app.decorator';
 import { AuthService, LoginResult } from './auth.service';
 import { LoginResponseDto, PhoneNotRegisteredDto } from './dto/login-response.dto';
 import { PhoneLoginDto } from './dto/phone-login.dto';
@@ -16,6 +17,7 @@ import { Public } from './public.decorator';
 
 @ApiTags('auth')
 @Public()
+@ApiWechatAppHeader()
 @Controller('auth/wechat')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
@@ -36,6 +38,7 @@ export class AuthController {
   @ApiErrors(
     'VALIDATION_FAILED',
     'INVALID_JSON',
+    'UNKNOWN_APPID',
     'WECHAT_CODE_INVALID',
     'WECHAT_ACCOUNT_ALREADY_BOUND',
     'PAYLOAD_TOO_LARGE',
@@ -46,8 +49,8 @@ export class AuthController {
     'DATABASE_UNAVAILABLE',
     'INTERNAL_ERROR',
   )
-  phoneLogin(@Body() body: PhoneLoginDto): Promise<LoginResult> {
-    return this.auth.phoneLogin(body.code, body.loginCode);
+  phoneLogin(@Body() body: PhoneLoginDto, @WechatAppId() appId: string): Promise<LoginResult> {
+    return this.auth.phoneLogin(body.code, body.loginCode, appId);
   }
 
   @Post('session')
@@ -62,6 +65,7 @@ export class AuthController {
   @ApiErrors(
     'VALIDATION_FAILED',
     'INVALID_JSON',
+    'UNKNOWN_APPID',
     'WECHAT_CODE_INVALID',
     'WECHAT_ACCOUNT_NOT_BOUND',
     'PAYLOAD_TOO_LARGE',
@@ -72,8 +76,8 @@ export class AuthController {
     'DATABASE_UNAVAILABLE',
     'INTERNAL_ERROR',
   )
-  session(@Body() body: WechatSessionDto): Promise<LoginResult> {
-    return this.auth.wechatSessionLogin(body.loginCode);
+  session(@Body() body: WechatSessionDto, @WechatAppId() appId: string): Promise<LoginResult> {
+    return this.auth.wechatSessionLogin(body.loginCode, appId);
   }
 
   @Post('register')
@@ -85,6 +89,7 @@ export class AuthController {
   @ApiErrors(
     'VALIDATION_FAILED',
     'INVALID_JSON',
+    'UNKNOWN_APPID',
     'REGISTRATION_TICKET_INVALID',
     'WECHAT_CODE_INVALID',
     'PHONE_ALREADY_REGISTERED',
@@ -95,7 +100,7 @@ export class AuthController {
     'DATABASE_UNAVAILABLE',
     'INTERNAL_ERROR',
   )
-  register(@Body() body: RegisterDto): Promise<LoginResult> {
-    return this.auth.register(body);
+  register(@Body() body: RegisterDto, @WechatAppId() appId: string): Promise<LoginResult> {
+    return this.auth.register(body, appId);
   }
 }

@@ -7,11 +7,11 @@ import { isUniqueViolation } from '../database/unique-violation';
 import { UserDto } from '../users/user.dto';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import { LoginSessionService, WechatIdentity } from '../wechat/login-session.service';
+import { LoginSessionService } from '../wechat/login-session.service';
 import { PhoneService } from '../wechat/phone.service';
 import { RegistrationTicketUse } from './registration-ticket-use.entity';
 import { RefreshTokenService } from './tokens/refresh-token.service';
-import { AccessClaims, AccessToken, TokenService } from './tokens/token.service';
+import { AccessClaims, AccessToken, TokenService, WechatAccount } from './tokens/token.service';
 
 export interface SessionPair extends AccessToken {
   refreshToken: string;
@@ -53,10 +53,14 @@ export class AuthService {
    * registration ticket: the WeChat code is spent, so the ticket is the only
    * proof of the phone that registration can use.
    */
-  async phoneLogin(code: string, loginCode?: string): Promise<LoginResult> {
+  async phoneLogin(
+    code: string,
+    loginCode: string | undefined,
+    appId: string,
+  ): Promise<LoginResult> {
     const [phone, account] = await Promise.all([
-      this.phones.resolvePhone(code),
-      this.resolveAccount(loginCode),
+      this.phones.resolvePhone(code, appId),
+      this.resolveAccount(loginCode, appId),
     ]);
     const user = await this.users.findByPhone(phone.phoneNumber);
     if (!user) {
@@ -74,21 +78,27 @@ export class AuthService {
         },
       );
     }
-    const bound = account ? await this.users.bindWechatAccount(user, account) : user;
+    const bound = account ? await this.users.bindWechatAccount(user, appId, account) : user;
     return this.startSession(await this.users.recordLogin(bound));
   }
 
-  /** Silent login: a returning user's wx.login code, no phone button, no paid phone call. */
-  async wechatSessionLogin(loginCode: string): Promise<LoginResult> {
-    const account = await this.wechatLogins.resolveLogin(loginCode);
-    const user = await this.users.findByOpenid(account.openid);
+  /**
+   * Silent login: a returning user's wx.login code, no phone button, no paid
+   * phone call. The openid is per mini-program; a user known by unionid from
+   * another mini-program of the same Open Platform account is bound here too.
+   */
+  async wechatSessionLogin(loginCode: string, appId: string): Promise<LoginResult> {
+    const account = await this.wechatLogins.resolveLogin(loginCode, appId);
+    const user =
+      (await this.users.findByWechatAccount(appId, account.openid)) ??
+      (account.unionid ? await this.users.findByUnionid(account.unionid) : null);
     if (!user) {
       throw new AppError(
         'WECHAT_ACCOUNT_NOT_BOUND',
         'No user is bound to this WeChat account yet; log in with the phone button',
       );
     }
-    const bound = await this.users.bindWechatAccount(user, account);
+    const bound = await this.users.bindWechatAccount(user, appId, account);
     return this.startSession(await this.users.recordLogin(bound));
   }
 
@@ -97,9 +107,9 @@ export class AuthService {
    * the WeChat binding are written in one transaction: a reused ticket, an
    * already registered phone or a taken openid leaves nothing behind.
    */
-  async register(registration: Registration): Promise<LoginResult> {
+  async register(registration: Registration, appId: string): Promise<LoginResult> {
     const ticket = await this.tokens.verifyRegistrationTicket(registration.registrationTicket);
-    const account = (await this.resolveAccount(registration.loginCode)) ?? ticket.account;
+    const account = (await this.resolveAccount(registration.loginCode, appId)) ?? ticket.account;
     const user = await this.dataSource.transaction(async (manager) => {
       const created = await this.users.create(
         {
@@ -126,7 +136,9 @@ export class AuthService {
         }
         throw error;
       }
-      return account ? this.users.bindWechatAccount(created, account, manager) : created;
+      return account
+        ? this.users.bindWechatAccount(created, account.appId, account, manager)
+        : created;
     });
     this.logger.log(`Registered user ${user.id} (${maskPhone(user.phoneNumber)})`);
     return this.startSession(user);
@@ -144,8 +156,12 @@ export class AuthService {
     else await this.refreshTokens.revokeFamily(session.familyId, session.userId);
   }
 
-  private resolveAccount(loginCode: string | undefined): Promise<WechatIdentity | undefined> {
-    return loginCode ? this.wechatLogins.resolveLogin(loginCode) : Promise.resolve(undefined);
+  private async resolveAccount(
+    loginCode: string | undefined,
+    appId: string,
+  ): Promise<WechatAccount | undefined> {
+    if (!loginCode) return undefined;
+    return { appId, ...(await this.wechatLogins.resolveLogin(loginCode, appId)) };
   }
 
   private async startSession(user: User): Promise<LoginResult> {

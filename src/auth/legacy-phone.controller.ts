@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { LegacyEnvelopeExceptionFilter } from '../common/http/exception.filters';
+import { ApiWechatAppHeader, WechatAppId } from '../wechat/wechat-app.decorator';
 import { AuthService } from './auth.service';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { LegacyPhoneLoginDto } from './dto/phone-login.dto';
@@ -29,7 +29,7 @@ const DESCRIPTION =
 /** The original sample's `/getPhoneNumber`, kept working on top of the real login. */
 @ApiTags('compatibility')
 @Public()
-@UseFilters(LegacyEnvelopeExceptionFilter)
+@ApiWechatAppHeader()
 @Controller('getPhoneNumber')
 export class LegacyPhoneController {
   constructor(private readonly auth: AuthService) {}
@@ -37,8 +37,11 @@ export class LegacyPhoneController {
   @Get()
   @ApiOperation({ summary: 'Original sample: phone login (GET ?code=)', description: DESCRIPTION })
   @ApiOkResponse({ type: LegacyLoginEnvelope })
-  viaQuery(@Query() query: LegacyPhoneLoginDto): Promise<LegacyLoginEnvelope> {
-    return this.login(query.code);
+  viaQuery(
+    @Query() query: LegacyPhoneLoginDto,
+    @WechatAppId() appId: string,
+  ): Promise<LegacyLoginEnvelope> {
+    return this.login(query.code, appId);
   }
 
   @Post()
@@ -48,12 +51,15 @@ export class LegacyPhoneController {
     description: DESCRIPTION,
   })
   @ApiOkResponse({ type: LegacyLoginEnvelope })
-  viaBody(@Body() body: LegacyPhoneLoginDto): Promise<LegacyLoginEnvelope> {
-    return this.login(body.code);
+  viaBody(
+    @Body() body: LegacyPhoneLoginDto,
+    @WechatAppId() appId: string,
+  ): Promise<LegacyLoginEnvelope> {
+    return this.login(body.code, appId);
   }
 
-  private async login(code: string): Promise<LegacyLoginEnvelope> {
-    const result = await this.auth.phoneLogin(code);
+  private async login(code: string, appId: string): Promise<LegacyLoginEnvelope> {
+    const result = await this.auth.phoneLogin(code, undefined, appId);
     return { data: { code: 200, token: result.accessToken, ...result } };
   }
 }

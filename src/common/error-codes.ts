@@ -12,6 +12,11 @@ export const ERROR_CODES = {
     status: 400,
     description: 'The request body is not valid JSON.',
   },
+  UNKNOWN_APPID: {
+    status: 400,
+    description:
+      'The X-WX-AppId header (or the servicewechat.com Referer) names no mini-program this backend serves, or several are served and none was named.',
+  },
   REQUEST_REJECTED: {
     status: 400,
     description: 'The request cannot be processed as sent (wrong method, malformed framing).',

@@ -5,10 +5,17 @@ import { RegistrationTicketUse } from '../auth/registration-ticket-use.entity';
 import { RefreshToken } from '../auth/tokens/refresh-token.entity';
 import { DatabaseConfig } from '../config/database.config';
 import { User } from '../users/user.entity';
+import { WechatAccount } from '../users/wechat-account.entity';
 import { WechatAccessToken } from '../wechat/wechat-access-token.entity';
 import { migrations } from './migrations';
 
-export const entities = [User, RegistrationTicketUse, WechatAccessToken, RefreshToken];
+export const entities = [
+  User,
+  WechatAccount,
+  RegistrationTicketUse,
+  WechatAccessToken,
+  RefreshToken,
+];
 
 /**
  * The one place TypeORM options are built: used by TypeOrmModule in the app

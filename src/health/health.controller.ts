@@ -65,13 +65,20 @@ export class HealthController {
 
   private wechatToken() {
     const check = this.indicators.check('wechatAccessToken');
-    const status = this.accessTokens.status();
+    const apps = this.accessTokens.statusOfAll();
+    const held = apps.every((app) => app.held);
+    const remaining = apps.map((app) => app.expiresInSec ?? 0);
     const data = {
       simulator: this.wechat.simulator,
-      mode: status.mode,
-      tokenHeld: status.held,
-      expiresInSec: status.expiresInSec,
+      mode: this.wechat.tokenMode,
+      tokenHeld: held,
+      expiresInSec: held ? Math.min(...remaining) : null,
+      apps: apps.map(({ appId, held: tokenHeld, expiresInSec }) => ({
+        appId,
+        tokenHeld,
+        expiresInSec,
+      })),
     };
-    return status.held || this.wechat.simulator ? check.up(data) : check.down(data);
+    return held || this.wechat.simulator ? check.up(data) : check.down(data);
   }
 }

@@ -6,7 +6,6 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity('users')
 @Index('UQ_users_phone_number', ['phoneNumber'], { unique: true })
-@Index('UQ_users_openid', ['openid'], { unique: true })
 @Index('IDX_users_unionid', ['unionid'])
 export class User {
   @PrimaryColumn({ type: 'varchar', length: 36 })
@@ -30,9 +29,7 @@ export class User {
   @Column({ name: 'avatar_url', type: 'varchar', length: 512, nullable: true })
   avatarUrl: string | null;
 
-  @Column({ type: 'varchar', length: 64, nullable: true })
-  openid: string | null;
-
+  /** Shared by every mini-program of one WeChat Open Platform account, when WeChat tells it. */
   @Column({ type: 'varchar', length: 64, nullable: true })
   unionid: string | null;
 

@@ -6,6 +6,7 @@ import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../database/unique-violation';
 import { User } from './user.entity';
+import { WechatAccount } from './wechat-account.entity';
 
 export interface NewUser {
   phoneNumber: string;
@@ -19,6 +20,7 @@ export interface NewUser {
 export class UsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(WechatAccount) private readonly accounts: Repository<WechatAccount>,
     private readonly clock: Clock,
   ) {}
 
@@ -30,35 +32,51 @@ export class UsersService {
     return this.users.findOneBy({ id });
   }
 
-  findByOpenid(openid: string): Promise<User | null> {
-    return this.users.findOneBy({ openid });
+  /** The user bound to this WeChat account of this mini-program. */
+  async findByWechatAccount(appId: string, openid: string): Promise<User | null> {
+    const account = await this.accounts.findOneBy({ appId, openid });
+    return account ? this.findById(account.userId) : null;
+  }
+
+  /** unionid is shared by the mini-programs of one Open Platform account. */
+  findByUnionid(unionid: string): Promise<User | null> {
+    return this.users.findOneBy({ unionid });
   }
 
   /**
-   * Binds a WeChat account (openid, and unionid when WeChat gives one) to the
-   * user, so later visits can log in silently. The phone proof wins: a user
-   * who changed WeChat account gets the new openid. An openid already bound to
-   * another user is refused by the unique index → 409.
+   * Binds a WeChat account of one mini-program (openid, and the unionid when
+   * WeChat gives one) to the user, so later visits can log in silently. The
+   * phone proof wins: a user who changed WeChat account gets the new openid.
+   * An openid already bound to another user is refused → 409.
    */
   async bindWechatAccount(
     user: User,
-    account: { openid: string; unionid?: string },
+    appId: string,
+    identity: { openid: string; unionid?: string },
     manager?: EntityManager,
   ): Promise<User> {
-    const unionid = account.unionid ?? user.unionid;
-    if (user.openid === account.openid && user.unionid === unionid) return user;
-    const changes = { openid: account.openid, unionid, updatedAt: new Date(this.clock.now()) };
-    try {
-      await (manager ?? this.users.manager).update(User, { id: user.id }, changes);
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new AppError(
-          'WECHAT_ACCOUNT_ALREADY_BOUND',
-          'This WeChat account is already bound to another user',
-        );
+    const db = manager ?? this.users.manager;
+    const bound = await db.findOneBy(WechatAccount, { appId, openid: identity.openid });
+    if (bound && bound.userId !== user.id) throw alreadyBound();
+    if (!bound) {
+      await db.delete(WechatAccount, { userId: user.id, appId });
+      try {
+        await db.insert(WechatAccount, {
+          id: randomUUID(),
+          userId: user.id,
+          appId,
+          openid: identity.openid,
+          createdAt: new Date(this.clock.now()),
+        });
+      } catch (error) {
+        // Another request bound the same openid a moment ago.
+        if (isUniqueViolation(error)) throw alreadyBound();
+        throw error;
       }
-      throw error;
     }
+    if (identity.unionid === undefined || identity.unionid === user.unionid) return user;
+    const changes = { unionid: identity.unionid, updatedAt: new Date(this.clock.now()) };
+    await db.update(User, { id: user.id }, changes);
     return { ...user, ...changes };
   }
 
@@ -88,7 +106,6 @@ export class UsersService {
       countryCode: data.countryCode,
       nickname: data.nickname ?? null,
       avatarUrl: data.avatarUrl ?? null,
-      openid: null,
       unionid: null,
       createdAt: now,
       updatedAt: now,
@@ -114,4 +131,11 @@ export class UsersService {
     await this.users.update({ id: user.id }, { lastLoginAt: now });
     return { ...user, lastLoginAt: now };
   }
+}
+
+function alreadyBound(): AppError {
+  return new AppError(
+    'WECHAT_ACCOUNT_ALREADY_BOUND',
+    'This WeChat account is already bound to another user',
+  );
 }

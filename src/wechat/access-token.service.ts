@@ -23,14 +23,31 @@ export const FORCE_REFRESH_MIN_INTERVAL_MS = 30_000;
 type HeldToken = StoredToken;
 
 export interface AccessTokenStatus {
+  appId: string;
   held: boolean;
   expiresInSec: number | null;
   mode: 'stable' | 'classic';
 }
 
+/** What this process knows about one app's token. */
+class AppToken {
+  held: HeldToken | undefined;
+  inFlight: Promise<HeldToken> | undefined;
+  /** The last token WeChat rejected: never adopted again from the table. */
+  rejected: string | undefined;
+  forcedFor: string | undefined;
+  lastForceRefreshAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly appId: string,
+    /** `<appid>:<mode>`: the row in wechat_access_tokens. */
+    readonly key: string,
+  ) {}
+}
+
 /**
- * Central control of the WeChat access token (CONTRACT §3), across every
- * instance that shares the database:
+ * Central control of the WeChat access token (CONTRACT §3), per app, across
+ * every instance that shares the database:
  *
  * - one live token per app, in `wechat_access_tokens`; a starting instance
  *   uses the stored one when it is still valid instead of fetching;
@@ -41,18 +58,14 @@ export interface AccessTokenStatus {
  *   also picks up a token another instance fetched;
  * - inside a process, concurrent needs share one flight; a request never
  *   fetches while a usable token is held.
+ *
+ * Every method takes the app; it defaults to the primary (or only) app.
  */
 @Injectable()
 export class AccessTokenService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AccessTokenService.name);
   private readonly instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  private readonly appKey: string;
-  private held: HeldToken | undefined;
-  private inFlight: Promise<HeldToken> | undefined;
-  /** The last token WeChat rejected: never adopted again from the table. */
-  private rejected: string | undefined;
-  private forcedFor: string | undefined;
-  private lastForceRefreshAt = Number.NEGATIVE_INFINITY;
+  private readonly apps = new Map<string, AppToken>();
 
   constructor(
     private readonly client: WechatApiClient,
@@ -61,20 +74,25 @@ export class AccessTokenService implements OnApplicationBootstrap {
     @Inject(wechatConfig.KEY)
     private readonly config: ConfigType<typeof wechatConfig>,
   ) {
-    this.appKey = `${config.appId}:${config.tokenMode}`;
+    for (const { appId } of config.apps) {
+      this.apps.set(appId, new AppToken(appId, `${appId}:${config.tokenMode}`));
+    }
   }
 
   onApplicationBootstrap(): void {
     // Not awaited: a slow WeChat or a busy lease must not hold up boot.
-    // Requests that arrive meanwhile join this same flight.
-    this.obtain('boot', (t) => this.usable(t)).catch(() => undefined);
+    // Requests that arrive meanwhile join these same flights.
+    for (const app of this.apps.values()) {
+      this.obtain(app, 'boot', (t) => this.usable(app, t)).catch(() => undefined);
+    }
   }
 
   /** A usable token: the held one, else the shared one, else one fetch for all. */
-  async getToken(): Promise<string> {
-    const held = this.held;
-    if (held && this.usable(held)) return held.token;
-    return (await this.obtain('no usable token', (t) => this.usable(t))).token;
+  async getToken(appId = this.config.appId): Promise<string> {
+    const app = this.app(appId);
+    const held = app.held;
+    if (held && this.usable(app, held)) return held.token;
+    return (await this.obtain(app, 'no usable token', (t) => this.usable(app, t))).token;
   }
 
   /**
@@ -83,60 +101,81 @@ export class AccessTokenService implements OnApplicationBootstrap {
    * fail with the same token, the first drops it and the rest share one new
    * fetch instead of each discarding the replacement.
    */
-  async invalidate(token: string): Promise<void> {
-    this.rejected = token;
-    if (this.held?.token === token) {
-      this.held = undefined;
-      this.logger.warn('WeChat rejected the access token; getting a new one');
+  async invalidate(token: string, appId = this.config.appId): Promise<void> {
+    const app = this.app(appId);
+    app.rejected = token;
+    if (app.held?.token === token) {
+      app.held = undefined;
+      this.logger.warn(`WeChat rejected the access token of ${appId}; getting a new one`);
     }
-    await this.store.expireIfCurrent(this.appKey, token, this.clock.now());
+    await this.store.expireIfCurrent(app.key, token, this.clock.now());
   }
 
   @Cron(REFRESH_CHECK_CRON, { name: 'wechat-access-token-refresh' })
   async refreshIfDue(): Promise<void> {
-    try {
-      // Always look at the table first: a token another instance fetched
-      // (early, after WeChat rejected the old one) is adopted within one tick,
-      // well inside the 5 minutes before WeChat kills the old one.
-      const stored = await this.store.read(this.appKey);
-      if (stored && this.fresh(stored)) {
-        this.adopt(stored);
-        return;
-      }
-      await this.obtain('expires within 5 minutes', (t) => this.fresh(t));
-    } catch {
-      // Already logged; the next tick tries again, and the held token (if
-      // any) keeps serving until it expires.
-    }
+    await Promise.all([...this.apps.values()].map((app) => this.refreshAppIfDue(app)));
   }
 
-  status(): AccessTokenStatus {
-    const held = this.held;
-    const remaining = held ? held.expiresAt - this.clock.now() : 0;
+  /** The primary app's token state. */
+  status(appId = this.config.appId): AccessTokenStatus {
+    const app = this.app(appId);
+    const remaining = app.held ? app.held.expiresAt - this.clock.now() : 0;
     return {
+      appId,
       held: remaining > 0,
       expiresInSec: remaining > 0 ? Math.floor(remaining / 1000) : null,
       mode: this.config.tokenMode,
     };
   }
 
-  private usable(token: HeldToken): boolean {
-    return token.token !== this.rejected && this.clock.now() < token.expiresAt - USE_MARGIN_MS;
+  statusOfAll(): AccessTokenStatus[] {
+    return [...this.apps.keys()].map((appId) => this.status(appId));
+  }
+
+  private app(appId: string): AppToken {
+    const app = this.apps.get(appId);
+    if (!app) throw new Error(`unknown app ${appId}`);
+    return app;
+  }
+
+  private async refreshAppIfDue(app: AppToken): Promise<void> {
+    try {
+      // Always look at the table first: a token another instance fetched
+      // (early, after WeChat rejected the old one) is adopted within one tick,
+      // well inside the 5 minutes before WeChat kills the old one.
+      const stored = await this.store.read(app.key);
+      if (stored && this.fresh(app, stored)) {
+        app.held = stored;
+        return;
+      }
+      await this.obtain(app, 'expires within 5 minutes', (t) => this.fresh(app, t));
+    } catch {
+      // Already logged; the next tick tries again, and the held token (if
+      // any) keeps serving until it expires.
+    }
+  }
+
+  private usable(app: AppToken, token: HeldToken): boolean {
+    return token.token !== app.rejected && this.clock.now() < token.expiresAt - USE_MARGIN_MS;
   }
 
   /** Not yet due for renewal. */
-  private fresh(token: HeldToken): boolean {
-    return token.token !== this.rejected && this.clock.now() < token.expiresAt - REFRESH_AHEAD_MS;
+  private fresh(app: AppToken, token: HeldToken): boolean {
+    return token.token !== app.rejected && this.clock.now() < token.expiresAt - REFRESH_AHEAD_MS;
   }
 
   /** Single-flight inside the process: concurrent callers share one coordination. */
-  private obtain(reason: string, goodEnough: (t: HeldToken) => boolean): Promise<HeldToken> {
-    const held = this.held;
+  private obtain(
+    app: AppToken,
+    reason: string,
+    goodEnough: (t: HeldToken) => boolean,
+  ): Promise<HeldToken> {
+    const held = app.held;
     if (held && goodEnough(held)) return Promise.resolve(held);
-    this.inFlight ??= this.coordinate(reason, goodEnough).finally(() => {
-      this.inFlight = undefined;
+    app.inFlight ??= this.coordinate(app, reason, goodEnough).finally(() => {
+      app.inFlight = undefined;
     });
-    return this.inFlight;
+    return app.inFlight;
   }
 
   /**
@@ -145,17 +184,18 @@ export class AccessTokenService implements OnApplicationBootstrap {
    * the table until the new token appears or the lease runs out.
    */
   private async coordinate(
+    app: AppToken,
     reason: string,
     goodEnough: (t: HeldToken) => boolean,
   ): Promise<HeldToken> {
     const giveUpAt = this.clock.now() + this.config.timeoutMs + 1000;
     for (;;) {
-      const stored = await this.store.read(this.appKey);
-      if (stored && goodEnough(stored)) return this.adopt(stored);
+      const stored = await this.store.read(app.key);
+      if (stored && goodEnough(stored)) return (app.held = stored);
       const now = this.clock.now();
       const leaseUntil = now + this.config.timeoutMs * 2 + 5000;
-      if (await this.store.tryAcquireLease(this.appKey, this.instanceId, now, leaseUntil)) {
-        return this.fetchUnderLease(reason, goodEnough);
+      if (await this.store.tryAcquireLease(app.key, this.instanceId, now, leaseUntil)) {
+        return this.fetchUnderLease(app, reason, goodEnough);
       }
       if (this.clock.now() >= giveUpAt) {
         throw new WechatUnreachableError('another instance is still fetching the access token');
@@ -165,67 +205,61 @@ export class AccessTokenService implements OnApplicationBootstrap {
   }
 
   private async fetchUnderLease(
+    app: AppToken,
     reason: string,
     goodEnough: (t: HeldToken) => boolean,
   ): Promise<HeldToken> {
     try {
       // Another instance may have stored a token between our read and our lease.
-      const stored = await this.store.read(this.appKey);
-      if (stored && goodEnough(stored)) return this.adopt(stored);
-      const fetched = await this.fetchFromWechat(reason);
+      const stored = await this.store.read(app.key);
+      if (stored && goodEnough(stored)) return (app.held = stored);
+      const fetched = await this.fetchFromWechat(app, reason);
       await this.store.save(
-        this.appKey,
+        app.key,
         fetched,
         `${this.instanceId} (${reason}) at ${new Date(this.clock.now()).toISOString()}`,
       );
-      return this.adopt(fetched);
+      return (app.held = fetched);
     } finally {
-      await this.store.releaseLease(this.appKey, this.instanceId).catch(() => undefined);
+      await this.store.releaseLease(app.key, this.instanceId).catch(() => undefined);
     }
   }
 
-  private adopt(token: HeldToken): HeldToken {
-    this.held = token;
-    return token;
-  }
-
-  private async fetchFromWechat(reason: string): Promise<HeldToken> {
+  private async fetchFromWechat(app: AppToken, reason: string): Promise<HeldToken> {
     const startedAt = this.clock.now();
     try {
-      let answer = await this.client.fetchAccessToken();
-      if (answer.accessToken === this.rejected && this.mayForceRefresh(answer.accessToken)) {
+      let answer = await this.client.fetchAccessToken({ appId: app.appId });
+      if (answer.accessToken === app.rejected && this.mayForceRefresh(app, answer.accessToken)) {
         // stable_token handed back the very token WeChat just rejected: the
         // one case for force_refresh, once per incident and ≥ 30 s apart.
-        this.forcedFor = answer.accessToken;
-        this.lastForceRefreshAt = startedAt;
-        this.logger.warn('stable_token returned the rejected token; forcing a refresh once');
-        answer = await this.client.fetchAccessToken({ forceRefresh: true });
+        app.forcedFor = answer.accessToken;
+        app.lastForceRefreshAt = startedAt;
+        this.logger.warn(
+          `stable_token returned the rejected token of ${app.appId}; forcing a refresh once`,
+        );
+        answer = await this.client.fetchAccessToken({ appId: app.appId, forceRefresh: true });
       }
-      const fetched = {
-        token: answer.accessToken,
-        expiresAt: startedAt + answer.expiresInSec * 1000,
-      };
       this.logger.log(
-        `Fetched WeChat access token (${this.config.tokenMode} mode, instance ${this.instanceId}, reason: ${reason}, expires in ${answer.expiresInSec}s)`,
+        `Fetched WeChat access token for ${app.appId} (${this.config.tokenMode} mode, instance ${this.instanceId}, reason: ${reason}, expires in ${answer.expiresInSec}s)`,
       );
-      return fetched;
+      return { token: answer.accessToken, expiresAt: startedAt + answer.expiresInSec * 1000 };
     } catch (error) {
       const detail =
         error instanceof WechatMisconfiguredError
-          ? `WeChat refused our credentials (errcode ${error.errcode}): check WECHAT_APPID, WECHAT_SECRET and the server IP allow-list in the mini-program admin console`
+          ? `WeChat refused our credentials (errcode ${error.errcode}): check the AppID and secret of ${app.appId} and the server IP allow-list in the mini-program admin console`
           : (error as Error).message;
       this.logger.error(
-        `Could not fetch WeChat access token (instance ${this.instanceId}, reason: ${reason}): ${detail}`,
+        `Could not fetch WeChat access token for ${app.appId} (instance ${this.instanceId}, reason: ${reason}): ${detail}`,
       );
       throw error;
     }
   }
 
-  private mayForceRefresh(token: string): boolean {
+  private mayForceRefresh(app: AppToken, token: string): boolean {
     return (
       this.config.tokenMode === 'stable' &&
-      this.forcedFor !== token &&
-      this.clock.now() - this.lastForceRefreshAt >= FORCE_REFRESH_MIN_INTERVAL_MS
+      app.forcedFor !== token &&
+      this.clock.now() - app.lastForceRefreshAt >= FORCE_REFRESH_MIN_INTERVAL_MS
     );
   }
 }

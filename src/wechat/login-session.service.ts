@@ -18,8 +18,9 @@ const ID = /^[\w-]{1,64}$/;
 export class LoginSessionService {
   constructor(private readonly client: WechatApiClient) {}
 
-  async resolveLogin(loginCode: string): Promise<WechatIdentity> {
-    const answer = await this.client.code2Session(loginCode);
+  /** `appId`: the mini-program that called wx.login (default: the primary app). */
+  async resolveLogin(loginCode: string, appId?: string): Promise<WechatIdentity> {
+    const answer = await this.client.code2Session(loginCode, { appId });
     const { openid, unionid } = answer;
     if (typeof openid !== 'string' || !ID.test(openid)) {
       throw new WechatBadResponseError('jscode2session answer without a valid openid');

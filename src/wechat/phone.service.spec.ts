@@ -123,6 +123,7 @@ function setup(replies: Reply[]) {
   };
 
   const config: WechatConfig = {
+    apps: [{ appId: APPID, secret: 'app-secret' }],
     appId: APPID,
     secret: 'app-secret',
     apiBaseUrl: 'https://api.weixin.qq.com',
@@ -219,7 +220,7 @@ describe('PhoneService.resolvePhone', () => {
           phoneNumber: '+8613800138000',
         });
         expect(tokens.invalidate).toHaveBeenCalledTimes(1);
-        expect(tokens.invalidate).toHaveBeenCalledWith('token-1');
+        expect(tokens.invalidate).toHaveBeenCalledWith('token-1', APPID);
         expect(calls.map((call) => call.params.access_token)).toEqual(['token-1', 'token-2']);
         expect(calls.map((call) => call.body)).toEqual([{ code: CODE }, { code: CODE }]);
       },

@@ -37,11 +37,12 @@ export class PhoneService {
     private readonly config: ConfigType<typeof wechatConfig>,
   ) {}
 
-  async resolvePhone(code: string): Promise<VerifiedPhone> {
+  /** `appId`: the mini-program the code was minted in (default: the primary app). */
+  async resolvePhone(code: string, appId = this.config.appId): Promise<VerifiedPhone> {
     const timeoutMs = this.config.timeoutMs;
     const deadline = this.clock.now() + timeoutMs + RETRY_BUDGET_MS;
-    const answer = await this.callWithOneRetry(code, timeoutMs, deadline);
-    return this.parse(answer);
+    const answer = await this.callWithOneRetry(code, appId, timeoutMs, deadline);
+    return this.parse(answer, appId);
   }
 
   /**
@@ -52,10 +53,11 @@ export class PhoneService {
    */
   private async callWithOneRetry(
     code: string,
+    appId: string,
     timeoutMs: number,
     deadline: number,
   ): Promise<PhoneNumberAnswer> {
-    const token = await this.accessTokens.getToken();
+    const token = await this.accessTokens.getToken(appId);
     try {
       // Waiting for a token fetch counts against the login's budget too.
       return await this.client.getUserPhoneNumber(token, code, {
@@ -63,14 +65,14 @@ export class PhoneService {
       });
     } catch (error) {
       if (error instanceof WechatTokenRejectedError) {
-        await this.accessTokens.invalidate(token);
+        await this.accessTokens.invalidate(token, appId);
       } else if (isTransientWechatError(error)) {
         await sleep(RETRY_BACKOFF_MS * (1 + Math.random()));
       } else {
         throw error;
       }
       // The token fetch above may have eaten into the budget: measure after it.
-      const retryToken = await this.accessTokens.getToken();
+      const retryToken = await this.accessTokens.getToken(appId);
       const left = deadline - this.clock.now();
       if (left < 100) throw error;
       return await this.client.getUserPhoneNumber(retryToken, code, {
@@ -80,7 +82,7 @@ export class PhoneService {
   }
 
   /** Never trust an answer that is not what WeChat documents. */
-  private parse(answer: PhoneNumberAnswer): VerifiedPhone {
+  private parse(answer: PhoneNumberAnswer, appId: string): VerifiedPhone {
     const info = answer.phone_info;
     if (typeof info !== 'object' || info === null) {
       throw new WechatBadResponseError('phone_info missing');
@@ -97,7 +99,7 @@ export class PhoneService {
       typeof watermark === 'object' && watermark !== null
         ? (watermark as Record<string, unknown>).appid
         : undefined;
-    if (appid !== this.client.appId) {
+    if (appid !== appId) {
       // A code minted for another mini-program must not log anyone into ours.
       throw new WechatBadResponseError('watermark.appid is not our AppID');
     }

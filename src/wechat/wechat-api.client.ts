@@ -32,8 +32,19 @@ export class WechatApiClient {
     private readonly config: ConfigType<typeof wechatConfig>,
   ) {}
 
+  /** The primary app: the only one, or the first of several. */
   get appId(): string {
     return this.config.appId;
+  }
+
+  get appIds(): string[] {
+    return this.config.apps.map((app) => app.appId);
+  }
+
+  private secretOf(appId: string): string {
+    const app = this.config.apps.find((candidate) => candidate.appId === appId);
+    if (!app) throw new Error(`unknown app ${appId}`);
+    return app.secret;
   }
 
   /**
@@ -42,11 +53,14 @@ export class WechatApiClient {
    * WeChat: 20/day, 30 s apart) only when the caller says so.
    * classic mode: `GET /cgi-bin/token`, which rotates on every call.
    */
-  async fetchAccessToken(options: { forceRefresh?: boolean } = {}): Promise<FetchedAccessToken> {
+  async fetchAccessToken(
+    options: { forceRefresh?: boolean; appId?: string } = {},
+  ): Promise<FetchedAccessToken> {
+    const appId = options.appId ?? this.config.appId;
     const credentials = {
       grant_type: 'client_credential',
-      appid: this.config.appId,
-      secret: this.config.secret,
+      appid: appId,
+      secret: this.secretOf(appId),
     };
     const data =
       this.config.tokenMode === 'stable'
@@ -92,14 +106,18 @@ export class WechatApiClient {
   }
 
   /** wx.login's code → openid (+ unionid). Needs no access token. */
-  code2Session(jsCode: string, options: CallOptions = {}): Promise<Record<string, unknown>> {
+  code2Session(
+    jsCode: string,
+    options: CallOptions & { appId?: string } = {},
+  ): Promise<Record<string, unknown>> {
+    const appId = options.appId ?? this.config.appId;
     return this.call(
       {
         method: 'GET',
         url: '/sns/jscode2session',
         params: {
-          appid: this.config.appId,
-          secret: this.config.secret,
+          appid: appId,
+          secret: this.secretOf(appId),
           js_code: jsCode,
           grant_type: 'authorization_code',
         },

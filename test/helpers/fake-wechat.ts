@@ -40,17 +40,30 @@ export class FakeWechat {
   private readonly hanging = new Set<ServerResponse>();
   url = '';
 
-  constructor(
-    readonly appId = FAKE_APPID,
-    readonly secret = FAKE_SECRET,
-  ) {
-    this.simulator = new WechatSimulator(this.clock, appId, secret);
+  /** The primary app's credentials. */
+  readonly appId: string;
+  readonly secret: string;
+
+  constructor(readonly apps = [{ appId: FAKE_APPID, secret: FAKE_SECRET }]) {
+    this.simulator = new WechatSimulator(this.clock, apps);
+    this.appId = apps[0].appId;
+    this.secret = apps[0].secret;
   }
 
-  static async start(appId?: string, secret?: string): Promise<FakeWechat> {
-    const fake = new FakeWechat(appId, secret);
+  /** A fake serving one app, or each of `apps` (the first is primary). */
+  static async start(apps?: { appId: string; secret: string }[]): Promise<FakeWechat> {
+    const fake = new FakeWechat(apps);
     await fake.listen();
     return fake;
+  }
+
+  /** Token fetches made for one app. */
+  tokenFetchesFor(appId: string): number {
+    return this.calls.filter(
+      (call) =>
+        TOKEN_PATHS.has(call.path) &&
+        (call.query.appid ?? (call.body as { appid?: string } | undefined)?.appid) === appId,
+    ).length;
   }
 
   get tokenFetches(): number {
@@ -61,13 +74,13 @@ export class FakeWechat {
     return this.calls.filter((call) => call.path === '/wxa/business/getuserphonenumber');
   }
 
-  phoneCode(phoneNumber = '13800138000', countryCode?: string): string {
-    return this.simulator.mintPhoneCode(phoneNumber, countryCode);
+  phoneCode(phoneNumber = '13800138000', countryCode?: string, appId?: string): string {
+    return this.simulator.mintPhoneCode(phoneNumber, countryCode, appId);
   }
 
   /** What wx.login would hand the mini-program for this WeChat account. */
-  loginCode(openid?: string, unionid?: string): string {
-    return this.simulator.mintLoginCode(openid, unionid);
+  loginCode(openid?: string, unionid?: string, appId?: string): string {
+    return this.simulator.mintLoginCode(openid, unionid, appId);
   }
 
   /** The next `times` calls to `path` get `fault` instead of the real answer. */

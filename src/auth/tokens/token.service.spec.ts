@@ -165,6 +165,7 @@ describe('TokenService', () => {
 
     it('verifies a ticket with phone fields, jti, expiresAt and the WeChat account', async () => {
       const issued = await service.issueRegistrationTicket(PHONE, {
+        appId: 'wx-app-1',
         openid: 'o-openid-1',
         unionid: 'u-unionid-1',
       });
@@ -180,18 +181,23 @@ describe('TokenService', () => {
           /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
         ),
         expiresAt: new Date(START_MS + 600_000),
-        account: { openid: 'o-openid-1', unionid: 'u-unionid-1' },
+        account: { appId: 'wx-app-1', openid: 'o-openid-1', unionid: 'u-unionid-1' },
       });
     });
 
     it('round-trips an account with an openid and no unionid', async () => {
       const { registrationTicket } = await service.issueRegistrationTicket(PHONE, {
+        appId: 'wx-app-1',
         openid: 'o-openid-1',
       });
 
       const verified = await service.verifyRegistrationTicket(registrationTicket);
 
-      expect(verified.account).toEqual({ openid: 'o-openid-1', unionid: undefined });
+      expect(verified.account).toEqual({
+        appId: 'wx-app-1',
+        openid: 'o-openid-1',
+        unionid: undefined,
+      });
       expect(decodePayload(registrationTicket)).not.toHaveProperty('uid');
     });
 

@@ -24,8 +24,9 @@ export interface AccessClaims {
   familyId: string;
 }
 
-/** A WeChat account (from wx.login) to bind when the ticket is redeemed. */
+/** A WeChat account (from wx.login in one mini-program) to bind when the ticket is redeemed. */
 export interface WechatAccount {
+  appId: string;
   openid: string;
   unionid?: string;
 }
@@ -50,6 +51,7 @@ interface Claims {
   fam?: string;
   oid?: string;
   uid?: string;
+  oapp?: string;
   exp: number;
 }
 
@@ -96,7 +98,7 @@ export class TokenService {
         jti: randomUUID(),
         cc: phone.countryCode,
         pure: phone.purePhoneNumber,
-        ...(account ? { oid: account.openid, uid: account.unionid } : {}),
+        ...(account ? { oapp: account.appId, oid: account.openid, uid: account.unionid } : {}),
       },
       ttl,
     );
@@ -120,7 +122,10 @@ export class TokenService {
       purePhoneNumber: claims.pure,
       jti: claims.jti,
       expiresAt: new Date(claims.exp * 1000),
-      account: claims.oid ? { openid: claims.oid, unionid: claims.uid } : undefined,
+      account:
+        claims.oid && claims.oapp
+          ? { appId: claims.oapp, openid: claims.oid, unionid: claims.uid }
+          : undefined,
     };
   }
 

@@ -4,7 +4,18 @@ import { ErrorResponse, reasonPhrase, toErrorResponse } from './error-response';
 import { maskPhonesIn } from '../logging/redaction';
 import { requestIdOf } from './request-id';
 
-abstract class ContractExceptionFilter implements ExceptionFilter {
+/** The original sample's route: its errors keep the envelope the sample reads. */
+const LEGACY_ROUTE = /^\/getphonenumber\/?$/i;
+
+/**
+ * The one exception filter: every error becomes the contract's body
+ * (CONTRACT §2), or, on the compatibility route /getPhoneNumber, the original
+ * sample's `{ data: { code, msg, errorCode } }` with the same HTTP status
+ * (the sample reads `res.data.data`). Decided by path, so errors raised
+ * before routing (bad JSON, body too large) get the right shape too.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -27,43 +38,31 @@ abstract class ContractExceptionFilter implements ExceptionFilter {
     if (error.retryAfterSec !== undefined) {
       res.setHeader('Retry-After', String(error.retryAfterSec));
     }
-    res.status(error.status).json(this.body(error, requestId));
+    res
+      .status(error.status)
+      .json(LEGACY_ROUTE.test(req.path) ? legacyBody(error, requestId) : body(error, requestId));
   }
-
-  protected abstract body(error: ErrorResponse, requestId: string): object;
 }
 
-/** The contract's error body for every route (CONTRACT §2). */
-@Catch()
-export class AllExceptionsFilter extends ContractExceptionFilter {
-  protected body(error: ErrorResponse, requestId: string): object {
-    return {
-      statusCode: error.status,
-      error: reasonPhrase(error.status),
-      code: error.code,
-      message: error.message,
+function body(error: ErrorResponse, requestId: string): object {
+  return {
+    statusCode: error.status,
+    error: reasonPhrase(error.status),
+    code: error.code,
+    message: error.message,
+    requestId,
+    ...error.details,
+  };
+}
+
+function legacyBody(error: ErrorResponse, requestId: string): object {
+  return {
+    data: {
+      code: error.status,
+      msg: error.message,
+      errorCode: error.code,
       requestId,
       ...error.details,
-    };
-  }
-}
-
-/**
- * The original sample's envelope for /getPhoneNumber: the same HTTP status as
- * the main route, with `{ data: { code, msg, errorCode } }` because the sample
- * reads `res.data.data`.
- */
-@Catch()
-export class LegacyEnvelopeExceptionFilter extends ContractExceptionFilter {
-  protected body(error: ErrorResponse, requestId: string): object {
-    return {
-      data: {
-        code: error.status,
-        msg: error.message,
-        errorCode: error.code,
-        requestId,
-        ...error.details,
-      },
-    };
-  }
+    },
+  };
 }

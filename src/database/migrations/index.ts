@@ -1,10 +1,12 @@
 import { CreateUsers1764100000000 } from './1764100000000-CreateUsers';
 import { CreateWechatAccessTokens1764200000000 } from './1764200000000-CreateWechatAccessTokens';
 import { CreateRefreshTokens1764300000000 } from './1764300000000-CreateRefreshTokens';
+import { PerAppWechatAccounts1764400000000 } from './1764400000000-PerAppWechatAccounts';
 
 /** In order. Listed explicitly so ts-node (CLI) and the compiled app load the same set. */
 export const migrations = [
   CreateUsers1764100000000,
   CreateWechatAccessTokens1764200000000,
   CreateRefreshTokens1764300000000,
+  PerAppWechatAccounts1764400000000,
 ];

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../auth/public.decorator';
+import { AppError } from '../../common/app-error';
 import { ApiErrors } from '../../common/swagger/api-errors.decorator';
 import { MintedCodeDto, MintLoginCodeDto, MintPhoneCodeDto } from './simulator.dto';
 import { WechatSimulator } from './wechat-simulator';
@@ -23,9 +24,11 @@ export class SimulatorController {
     description: 'What the phone button gives the mini-program. Single-use, 5 minutes.',
   })
   @ApiOkResponse({ type: MintedCodeDto })
-  @ApiErrors('VALIDATION_FAILED')
+  @ApiErrors('VALIDATION_FAILED', 'UNKNOWN_APPID')
   mintPhoneCode(@Body() body: MintPhoneCodeDto): MintedCodeDto {
-    return { code: this.simulator.mintPhoneCode(body.phoneNumber, body.countryCode) };
+    return {
+      code: this.simulator.mintPhoneCode(body.phoneNumber, body.countryCode, this.app(body.appId)),
+    };
   }
 
   @Post('login-codes')
@@ -35,8 +38,16 @@ export class SimulatorController {
     description: 'What wx.login() gives the mini-program. Single-use, 5 minutes.',
   })
   @ApiOkResponse({ type: MintedCodeDto })
-  @ApiErrors('VALIDATION_FAILED')
+  @ApiErrors('VALIDATION_FAILED', 'UNKNOWN_APPID')
   mintLoginCode(@Body() body: MintLoginCodeDto): MintedCodeDto {
-    return { code: this.simulator.mintLoginCode(body.openid, body.unionid) };
+    return { code: this.simulator.mintLoginCode(body.openid, body.unionid, this.app(body.appId)) };
+  }
+
+  private app(appId: string | undefined): string {
+    if (appId === undefined) return this.simulator.appId;
+    if (!this.simulator.hasApp(appId)) {
+      throw new AppError('UNKNOWN_APPID', 'The simulator does not serve that mini-program');
+    }
+    return appId;
   }
 }

@@ -1,7 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
 
-export class MintPhoneCodeDto {
+class ForApp {
+  @ApiPropertyOptional({ description: 'A simulated mini-program; the primary one when omitted.' })
+  @Length(1, 64)
+  @IsString()
+  @IsOptional()
+  appId?: string;
+}
+
+export class MintPhoneCodeDto extends ForApp {
   @ApiProperty({
     example: '13800138000',
     description: 'National number, or E.164 (`+8613800138000`).',
@@ -19,7 +27,7 @@ export class MintPhoneCodeDto {
   countryCode?: string;
 }
 
-export class MintLoginCodeDto {
+export class MintLoginCodeDto extends ForApp {
   @ApiPropertyOptional({ description: 'Random when omitted.', example: 'o_sim_alice' })
   @IsOptional()
   @IsString()

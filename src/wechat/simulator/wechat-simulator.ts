@@ -20,6 +20,7 @@ export interface SimulatorAnswer {
 }
 
 interface PhoneCode {
+  appId: string;
   purePhoneNumber: string;
   countryCode: string;
   expiresAt: number;
@@ -27,6 +28,7 @@ interface PhoneCode {
 }
 
 interface LoginCode {
+  appId: string;
   openid: string;
   unionid?: string;
   expiresAt: number;
@@ -34,6 +36,7 @@ interface LoginCode {
 }
 
 interface IssuedToken {
+  appId: string;
   expiresAt: number;
 }
 
@@ -44,6 +47,9 @@ interface IssuedToken {
  * later; `stable_token` in normal mode returns the live token until its last
  * 5 minutes. It answers with WeChat's JSON shapes and errcodes.
  *
+ * Several mini-programs can be simulated at once: tokens and codes belong to
+ * one app, as at WeChat.
+ *
  * Used in-process by the built-in simulator mode and, wrapped in a real HTTP
  * server, by the test suite's fake WeChat.
  */
@@ -51,20 +57,32 @@ export class WechatSimulator {
   private readonly phoneCodes = new Map<string, PhoneCode>();
   private readonly loginCodes = new Map<string, LoginCode>();
   private readonly tokens = new Map<string, IssuedToken>();
-  private stableToken: string | undefined;
+  private readonly stableTokens = new Map<string, string>();
+  private readonly secrets: Map<string, string>;
   private lastSweep = 0;
 
   constructor(
     private readonly clock: { now(): number },
-    readonly appId: string,
-    private readonly secret: string,
-  ) {}
+    apps: readonly { appId: string; secret: string }[],
+  ) {
+    if (apps.length === 0) throw new Error('the simulator needs at least one app');
+    this.secrets = new Map(apps.map((app) => [app.appId, app.secret]));
+    this.appId = apps[0].appId;
+  }
 
-  /** `13800138000`, `+8613800138000` or `+1 2025550123`; countryCode defaults to 86. */
-  mintPhoneCode(phoneNumber: string, countryCode?: string): string {
+  /** The primary app: codes are minted for it unless another is named. */
+  readonly appId: string;
+
+  hasApp(appId: string): boolean {
+    return this.secrets.has(appId);
+  }
+
+  /** `13800138000` or `+8613800138000`; countryCode defaults to 86. */
+  mintPhoneCode(phoneNumber: string, countryCode?: string, appId = this.appId): string {
     const { purePhoneNumber, country } = splitPhone(phoneNumber, countryCode);
     const code = randomCode();
     this.phoneCodes.set(code, {
+      appId,
       purePhoneNumber,
       countryCode: country,
       expiresAt: this.clock.now() + CODE_TTL_MS,
@@ -73,9 +91,10 @@ export class WechatSimulator {
     return code;
   }
 
-  mintLoginCode(openid?: string, unionid?: string): string {
+  mintLoginCode(openid?: string, unionid?: string, appId = this.appId): string {
     const code = randomCode();
     this.loginCodes.set(code, {
+      appId,
       openid: openid ?? `o_sim_${randomBytes(9).toString('base64url')}`,
       unionid,
       expiresAt: this.clock.now() + CODE_TTL_MS,
@@ -87,7 +106,7 @@ export class WechatSimulator {
   /** Every issued token stops working at once, as after a secret reset. */
   revokeAllTokens(): void {
     this.tokens.clear();
-    this.stableToken = undefined;
+    this.stableTokens.clear();
   }
 
   handle(request: SimulatorRequest): SimulatorAnswer {
@@ -110,28 +129,30 @@ export class WechatSimulator {
   private classicToken(query: Record<string, string>): SimulatorAnswer {
     const denied = this.checkCredentials(query.grant_type, query.appid, query.secret);
     if (denied) return denied;
-    // A new classic token cuts every older one down to the 5-minute overlap.
+    // A new classic token cuts every older one of the app down to the 5-minute overlap.
     const overlapEnd = this.clock.now() + TOKEN_OVERLAP_MS;
     for (const issued of this.tokens.values()) {
-      issued.expiresAt = Math.min(issued.expiresAt, overlapEnd);
+      if (issued.appId === query.appid) issued.expiresAt = Math.min(issued.expiresAt, overlapEnd);
     }
-    return ok({ access_token: this.issueToken(), expires_in: TOKEN_TTL_SEC });
+    return ok({ access_token: this.issueToken(query.appid), expires_in: TOKEN_TTL_SEC });
   }
 
   private stableTokenCall(body: Record<string, unknown>): SimulatorAnswer {
     const denied = this.checkCredentials(body.grant_type, body.appid, body.secret);
     if (denied) return denied;
+    const appId = body.appid as string;
     const now = this.clock.now();
-    const current = this.stableToken ? this.tokens.get(this.stableToken) : undefined;
+    const currentToken = this.stableTokens.get(appId);
+    const current = currentToken ? this.tokens.get(currentToken) : undefined;
     const renew =
       body.force_refresh === true || !current || current.expiresAt - now <= TOKEN_OVERLAP_MS;
     if (renew) {
       if (body.force_refresh === true && current) {
         current.expiresAt = Math.min(current.expiresAt, now + TOKEN_OVERLAP_MS);
       }
-      this.stableToken = this.issueToken();
+      this.stableTokens.set(appId, this.issueToken(appId));
     }
-    const token = this.stableToken as string;
+    const token = this.stableTokens.get(appId) as string;
     const expiresIn = Math.floor(((this.tokens.get(token) as IssuedToken).expiresAt - now) / 1000);
     return ok({ access_token: token, expires_in: expiresIn });
   }
@@ -142,9 +163,11 @@ export class WechatSimulator {
   ): SimulatorAnswer {
     const denied = this.checkToken(query.access_token);
     if (denied) return denied;
+    const tokenApp = (this.tokens.get(query.access_token) as IssuedToken).appId;
     const code = typeof body.code === 'string' ? body.code : '';
     const entry = this.phoneCodes.get(code);
-    const spent = this.spend(entry);
+    // A code only works with a token of the app it was minted for.
+    const spent = this.spend(entry?.appId === tokenApp ? entry : undefined);
     if (spent) return spent;
     const phone = entry as PhoneCode;
     return ok({
@@ -157,7 +180,7 @@ export class WechatSimulator {
         countryCode: phone.countryCode,
         watermark: {
           timestamp: Math.floor(this.clock.now() / 1000),
-          appid: this.appId,
+          appid: phone.appId,
         },
       },
     });
@@ -170,7 +193,7 @@ export class WechatSimulator {
     const denied = this.checkCredentials('client_credential', query.appid, query.secret);
     if (denied) return denied;
     const entry = this.loginCodes.get(query.js_code ?? '');
-    const spent = this.spend(entry);
+    const spent = this.spend(entry?.appId === query.appid ? entry : undefined);
     if (spent) return spent;
     const login = entry as LoginCode;
     return ok({
@@ -196,8 +219,8 @@ export class WechatSimulator {
     secret: unknown,
   ): SimulatorAnswer | undefined {
     if (grantType !== 'client_credential') return error(40002, 'invalid grant_type');
-    if (appid !== this.appId) return error(40013, 'invalid appid');
-    if (secret !== this.secret) return error(40125, 'invalid appsecret');
+    if (typeof appid !== 'string' || !this.secrets.has(appid)) return error(40013, 'invalid appid');
+    if (secret !== this.secrets.get(appid)) return error(40125, 'invalid appsecret');
     return undefined;
   }
 
@@ -209,9 +232,9 @@ export class WechatSimulator {
     return undefined;
   }
 
-  private issueToken(): string {
+  private issueToken(appId: string): string {
     const token = `sim_${randomBytes(24).toString('base64url')}`;
-    this.tokens.set(token, { expiresAt: this.clock.now() + TOKEN_TTL_SEC * 1000 });
+    this.tokens.set(token, { appId, expiresAt: this.clock.now() + TOKEN_TTL_SEC * 1000 });
     return token;
   }
 
