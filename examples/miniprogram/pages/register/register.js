@@ -1,0 +1,81 @@
+const auth = require('../../utils/auth');
+
+const HOME = '/pages/home/home';
+const LOGIN = '/pages/login/login';
+
+const MESSAGES = {
+  REGISTRATION_TICKET_INVALID: '注册已过期，请重新登录',
+  PHONE_ALREADY_REGISTERED: '该手机号已注册，请直接登录',
+  VALIDATION_FAILED: '昵称或头像不符合要求',
+};
+
+function decode(value) {
+  try {
+    return decodeURIComponent(value || '');
+  } catch (e) {
+    return value || '';
+  }
+}
+
+// Opened by the login page as
+// /pages/register/register?phoneNumber=…&registrationTicket=…
+// after POST /auth/wechat/phone-login answered 404 PHONE_NOT_REGISTERED.
+Component({
+  data: {
+    phoneNumber: '',
+    registrationTicket: '',
+    nickname: '',
+    avatarUrl: '',
+    submitting: false,
+  },
+
+  methods: {
+    onLoad(query) {
+      this.setData({
+        phoneNumber: decode(query.phoneNumber),
+        registrationTicket: decode(query.registrationTicket),
+      });
+    },
+
+    // <button open-type="chooseAvatar">: a temporary local file path (wxfile://…, http://tmp/…).
+    onChooseAvatar(e) {
+      this.setData({ avatarUrl: e.detail.avatarUrl || '' });
+    },
+
+    // <input type="nickname">: the WeChat nickname can arrive on input or on blur.
+    onNicknameInput(e) {
+      this.setData({ nickname: e.detail.value || '' });
+    },
+
+    onSubmit() {
+      const nickname = this.data.nickname.trim();
+      if (!nickname) {
+        wx.showToast({ title: '请填写昵称', icon: 'none' });
+        return Promise.resolve();
+      }
+      if (this.data.submitting) return Promise.resolve();
+      const form = { registrationTicket: this.data.registrationTicket, nickname };
+      // The backend accepts only an https avatarUrl. chooseAvatar gives a local
+      // temporary file: a real app uploads it first (wx.uploadFile to its own
+      // storage or CDN) and sends the uploaded https URL here. This sample sends
+      // the avatar only when it already is an https URL.
+      if (/^https:\/\//.test(this.data.avatarUrl)) form.avatarUrl = this.data.avatarUrl;
+
+      this.setData({ submitting: true });
+      return auth
+        .register(form)
+        .then(() => wx.reLaunch({ url: HOME }))
+        .catch((err) => {
+          this.setData({ submitting: false });
+          wx.showToast({ title: MESSAGES[err.code] || '注册失败，请稍后再试', icon: 'none' });
+          // The ticket is spent or stale: only a new phone login can issue another.
+          if (
+            err.code === 'REGISTRATION_TICKET_INVALID' ||
+            err.code === 'PHONE_ALREADY_REGISTERED'
+          ) {
+            wx.reLaunch({ url: LOGIN });
+          }
+        });
+    },
+  },
+});
