@@ -138,10 +138,10 @@ describe('several mini-programs on one backend (e2e)', () => {
         .expect(200)
     ).body as LoginBody;
     expect(again.user.id).toBe(registered.user.id);
-    const bindings = (await t.dataSource.query(
+    const bindings = await t.dataSource.query<{ app_id: string; openid: string }[]>(
       'SELECT app_id, openid FROM wechat_accounts WHERE user_id = ? ORDER BY app_id',
       [registered.user.id],
-    )) as { app_id: string; openid: string }[];
+    );
     expect(bindings).toEqual(
       [
         { app_id: CARD.appId, openid: 'o_card_amy' },
