@@ -1,10 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
-import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AppProcess, freePort, startMain as startAppProcess } from './helpers/app-process';
 import { FakeWechat } from './helpers/fake-wechat';
 
 /**
@@ -13,17 +13,6 @@ import { FakeWechat } from './helpers/fake-wechat';
  * src/main.ts` would (no build needed). The child runs in a temporary working
  * directory so a developer's `.env` in the repository cannot change what it sees.
  */
-
-const ROOT = join(__dirname, '..');
-const ENTRY = join(ROOT, 'src', 'main.ts');
-const TS_NODE_REGISTER = require.resolve('ts-node/register/transpile-only');
-
-interface Child {
-  process: ChildProcess;
-  output(): string;
-  stdout(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
 
 const children = new Set<ChildProcess>();
 const dirs: string[] = [];
@@ -34,44 +23,10 @@ function tempDir(): string {
   return dir;
 }
 
-/** Starts src/main.ts with exactly `env` (plus PATH and the ts-node project), nothing inherited. */
-function startMain(env: Record<string, string>, cwd: string): Child {
-  const child = spawn(process.execPath, ['-r', TS_NODE_REGISTER, ENTRY], {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let all = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-    all += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    all += chunk.toString('utf8');
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>(
-    (resolve) => {
-      child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() }));
-    },
-  );
-  return { process: child, output: () => all, stdout: () => stdout, exited };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+function startMain(env: Record<string, string>, cwd: string): AppProcess {
+  const app = startAppProcess(env, cwd);
+  children.add(app.process);
+  return app;
 }
 
 interface Answer {
@@ -158,7 +113,7 @@ afterAll(() => {
 
 describe('SIGTERM on the real entry point (e2e, child process)', () => {
   let wechat: FakeWechat;
-  let app: Child;
+  let app: AppProcess;
   let port: number;
 
   beforeAll(async () => {
