@@ -1,0 +1,229 @@
+/**
+ * Swagger UI in a real browser: the built app (dist/main.js, simulator on, helmet on)
+ * serves /docs; Chromium opens it, runs "Try it out" on POST /auth/wechat/phone-login
+ * with a code minted by the simulator, and must see the 404 PHONE_NOT_REGISTERED answer,
+ * with no Content-Security-Policy violation on the way.
+ *
+ * Needs `npm run build` and /usr/bin/chromium (`apt-get install -y chromium`); a missing
+ * one fails the test (it is not skipped). Run:
+ *   npx jest -c test/browser/jest.config.js swagger-ui
+ * Screenshot of the executed operation: /tmp/swagger-ui.png (SWAGGER_UI_SCREENSHOT to
+ * change it); on a failure, the page as it was: /tmp/swagger-ui-failure.png.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { BuiltApp, httpCall, startBuiltApp } from '../../scripts/lib/built-app';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = process.env.SWAGGER_UI_SCREENSHOT || '/tmp/swagger-ui.png';
+const FAILURE_SCREENSHOT = '/tmp/swagger-ui-failure.png';
+const STEP_TIMEOUT = 30_000;
+const PHONE = '13800138000';
+const PHONE_E164 = '+8613800138000';
+
+/** Chromium's flags here: without the background-networking ones its own outgoing connections are refused, many at a time. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+interface BrowserLog {
+  console: string[];
+  pageErrors: string[];
+  failedRequests: string[];
+}
+
+declare global {
+  interface Window {
+    __cspViolations?: string[];
+  }
+}
+
+describe('Swagger UI (/docs) in Chromium', () => {
+  let app: BuiltApp | undefined;
+  let context: BrowserContext | undefined;
+  let userDataDir: string | undefined;
+  let page: Page;
+  const log: BrowserLog = { console: [], pageErrors: [], failedRequests: [] };
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `${CHROMIUM} is missing: this check needs Chromium (apt-get install -y chromium). ` +
+          'It is not skipped on purpose: CI installs Chromium, so a missing one is a broken setup.',
+      );
+    }
+    app = await startBuiltApp({ readyTimeoutMs: STEP_TIMEOUT });
+
+    // A fresh profile per run. Playwright refuses --user-data-dir among launch() args,
+    // so the profile dir goes to launchPersistentContext instead (same effect).
+    userDataDir = mkdtempSync(path.join(tmpdir(), 'wxlogin-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 1000 },
+      timeout: STEP_TIMEOUT,
+    });
+    context.setDefaultTimeout(STEP_TIMEOUT);
+    // Counts every CSP violation, whether or not Chromium also logs it to the console.
+    await context.addInitScript(() => {
+      window.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (event) => {
+        window.__cspViolations?.push(
+          `${event.violatedDirective} blocked ${event.blockedURI || '(inline)'} ` +
+            `in ${event.sourceFile || event.documentURI}:${event.lineNumber}`,
+        );
+      });
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (message) => log.console.push(`[${message.type()}] ${message.text()}`));
+    page.on('pageerror', (error) => log.pageErrors.push(error.message));
+    page.on('requestfailed', (request) =>
+      log.failedRequests.push(`${request.url()}: ${request.failure()?.errorText ?? '?'}`),
+    );
+  }, 90_000);
+
+  afterAll(async () => {
+    // Each step on its own: a failure in one must not leave the others undone.
+    try {
+      await context?.close();
+    } catch {
+      /* the browser may already be gone */
+    }
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await app?.stop();
+  }, 30_000);
+
+  it('serves /docs under helmet’s Content-Security-Policy', async () => {
+    const answer = await httpCall('GET', `${app!.baseUrl}/docs`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  it('"Try it out" on POST /auth/wechat/phone-login shows 404 PHONE_NOT_REGISTERED', async () => {
+    const minted = await httpCall('POST', `${app!.baseUrl}/__wechat-sim/phone-codes`, {
+      phoneNumber: PHONE,
+    });
+    expect(minted.status).toBe(200);
+    const { code } = JSON.parse(minted.text) as { code: string };
+    expect(typeof code).toBe('string');
+
+    try {
+      await page.goto(`${app!.baseUrl}/docs`, { waitUntil: 'load' });
+
+      // The operation block, found by its path rather than by Swagger UI's generated id.
+      const operation = page.locator('.opblock.opblock-post').filter({
+        has: page.locator('.opblock-summary-path[data-path="/auth/wechat/phone-login"]'),
+      });
+      await operation.waitFor({ state: 'visible' });
+      await operation.locator('button.opblock-summary-control').click();
+
+      await operation.locator('button.try-out__btn').click();
+      const body = operation.locator('textarea.body-param__text');
+      await body.waitFor({ state: 'visible' });
+      await body.fill(JSON.stringify({ code }));
+
+      await operation.locator('button.execute').click();
+
+      const row = operation.locator('.live-responses-table tbody tr.response').first();
+      await row.waitFor({ state: 'visible' });
+      await waitForText(row.locator('.response-col_status'), '404');
+      const responseBody = row.locator('.response-col_description .highlight-code pre');
+      await responseBody.waitFor({ state: 'visible' });
+      const text = await responseBody.innerText();
+      expect(text).toContain('PHONE_NOT_REGISTERED');
+      expect(text).toContain(PHONE_E164);
+      expect(text).toContain('registrationTicket');
+
+      // The request Swagger UI sent is the one we typed.
+      const curl = await operation.locator('.curl-command').innerText();
+      expect(curl).toContain(`/auth/wechat/phone-login`);
+      expect(curl).toContain(code);
+
+      await screenshotOf(page, operation, row);
+    } catch (error) {
+      await page.screenshot({ path: FAILURE_SCREENSHOT, fullPage: true }).catch(() => undefined);
+      throw new Error(
+        `${String(error)}\n\nscreenshot: ${FAILURE_SCREENSHOT}\n${describeLog(log)}\n` +
+          `--- backend output\n${app!.output()}`,
+      );
+    }
+  });
+
+  it('raises no Content-Security-Policy violation and loads every asset of /docs', async () => {
+    if (!page.url().startsWith(`${app!.baseUrl}/docs`)) {
+      // Run on its own (jest -t): load the page here.
+      await page.goto(`${app!.baseUrl}/docs`, { waitUntil: 'load' });
+      await page.locator('.opblock').first().waitFor({ state: 'visible' });
+    }
+    const violations = await page.evaluate(() => window.__cspViolations ?? []);
+    const cspConsole = log.console.filter((line) => /content[- ]security[- ]policy/i.test(line));
+    // A failed request would be e.g. an asset upgraded to https by upgrade-insecure-requests.
+    if (
+      violations.length > 0 ||
+      cspConsole.length > 0 ||
+      log.failedRequests.length > 0 ||
+      log.pageErrors.length > 0
+    ) {
+      throw new Error(
+        `Swagger UI ran into trouble:\n--- CSP violations (securitypolicyviolation events)\n` +
+          `${violations.join('\n')}\n${describeLog(log)}`,
+      );
+    }
+  });
+});
+
+/** Waits until the element reads `expected` (Playwright Test's toHaveText, without Playwright Test). */
+async function waitForText(locator: Locator, expected: string): Promise<void> {
+  await locator.waitFor({ state: 'visible' });
+  const deadline = Date.now() + STEP_TIMEOUT;
+  let actual = '';
+  while (Date.now() < deadline) {
+    actual = (await locator.innerText()).trim();
+    if (actual === expected) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`expected ${locator.toString()} to read "${expected}"; it reads "${actual}"`);
+}
+
+async function screenshotOf(page: Page, operation: Locator, row: Locator): Promise<void> {
+  // From the operation's header to the end of the live answer: request body, curl,
+  // status and response body in one picture (the whole block is ~5000 px tall).
+  await row.scrollIntoViewIfNeeded();
+  const top = await operation.boundingBox();
+  const bottom = await row.boundingBox();
+  if (!top || !bottom) {
+    await page.screenshot({ path: SCREENSHOT });
+    return;
+  }
+  const scroll = await page.evaluate(() => ({ x: window.scrollX, y: window.scrollY }));
+  await page.screenshot({
+    path: SCREENSHOT,
+    fullPage: true,
+    clip: {
+      x: top.x + scroll.x,
+      y: top.y + scroll.y,
+      width: top.width,
+      height: bottom.y + bottom.height - top.y,
+    },
+  });
+}
+
+function describeLog(log: BrowserLog): string {
+  return [
+    '--- browser console',
+    ...log.console,
+    '--- page errors',
+    ...log.pageErrors,
+    '--- failed requests',
+    ...log.failedRequests,
+  ].join('\n');
+}
