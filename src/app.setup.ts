@@ -40,7 +40,15 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestIdMiddleware);
-  app.use(helmet());
+  app.use(
+    helmet({
+      // Outside production the app is reached over plain http (localhost, a
+      // LAN address): upgrading Swagger UI's assets to https would blank it.
+      contentSecurityPolicy: config.isProduction
+        ? undefined
+        : { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
   }

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { FakeWechat } from './helpers/fake-wechat';
+import { useDatabaseAndFakeWechat } from './helpers/suite';
 import { LoginBody, LoginFlow, NotRegisteredBody } from './helpers/login-flow';
 import { TcpProxy } from './helpers/tcp-proxy';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
@@ -8,17 +9,12 @@ import { E2E_JWT_SECRET, startApp, TestApp } from './helpers/test-app';
 const PRODUCTION = { NODE_ENV: 'production' };
 
 describe('secure defaults in production (e2e)', () => {
+  const shared = useDatabaseAndFakeWechat();
   let db: TestDatabase;
   let wechat: FakeWechat;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    wechat = await FakeWechat.start();
-  });
-
-  afterAll(async () => {
-    await wechat.stop();
-    await db.drop();
+  beforeAll(() => {
+    ({ db, wechat } = shared);
   });
 
   describe('defaults', () => {

@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import request from 'supertest';
 import { FakeWechat } from './helpers/fake-wechat';
-import { createTestDatabase, TestDatabase } from './helpers/test-database';
+import { useDatabaseAndFakeWechat } from './helpers/suite';
+import { TestDatabase } from './helpers/test-database';
 import { startApp, TestApp } from './helpers/test-app';
 
 /** Redis-backed limits are tested where a Redis server is named (CI sets it). */
@@ -12,17 +13,12 @@ const describeWithRedis = REDIS_URL ? describe : describe.skip;
 const freshIp = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
 
 describe('rate limits (e2e)', () => {
+  const shared = useDatabaseAndFakeWechat();
   let db: TestDatabase;
   let wechat: FakeWechat;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    wechat = await FakeWechat.start();
-  });
-
-  afterAll(async () => {
-    await wechat.stop();
-    await db.drop();
+  beforeAll(() => {
+    ({ db, wechat } = shared);
   });
 
   describe('in memory', () => {

@@ -6,6 +6,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { ErrorCode } from '../common/error-codes';
 import { ApiErrors } from '../common/swagger/api-errors.decorator';
 import { ApiWechatAppHeader, WechatAppId } from '../wechat/wechat-app.decorator';
 import { AuthService, LoginResult } from './auth.service';
@@ -14,6 +15,22 @@ import { PhoneLoginDto } from './dto/phone-login.dto';
 import { RegisterDto } from './dto/register.dto';
 import { WechatSessionDto } from './dto/session.dto';
 import { Public } from './public.decorator';
+
+/** What every login that exchanges a WeChat code can answer. */
+const WECHAT_LOGIN_ERRORS: ErrorCode[] = [
+  'VALIDATION_FAILED',
+  'INVALID_JSON',
+  'UNKNOWN_APPID',
+  'WECHAT_CODE_INVALID',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'TOO_MANY_REQUESTS',
+  'WECHAT_BAD_RESPONSE',
+  'WECHAT_UNAVAILABLE',
+  'WECHAT_MISCONFIGURED',
+  'DATABASE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+];
 
 @ApiTags('auth')
 @Public()
@@ -35,20 +52,7 @@ export class AuthController {
     type: PhoneNotRegisteredDto,
     description: '`PHONE_NOT_REGISTERED`: WeChat verified the phone but no user has it.',
   })
-  @ApiErrors(
-    'VALIDATION_FAILED',
-    'INVALID_JSON',
-    'UNKNOWN_APPID',
-    'WECHAT_CODE_INVALID',
-    'WECHAT_ACCOUNT_ALREADY_BOUND',
-    'PAYLOAD_TOO_LARGE',
-    'TOO_MANY_REQUESTS',
-    'WECHAT_BAD_RESPONSE',
-    'WECHAT_UNAVAILABLE',
-    'WECHAT_MISCONFIGURED',
-    'DATABASE_UNAVAILABLE',
-    'INTERNAL_ERROR',
-  )
+  @ApiErrors(...WECHAT_LOGIN_ERRORS, 'WECHAT_ACCOUNT_ALREADY_BOUND')
   phoneLogin(@Body() body: PhoneLoginDto, @WechatAppId() appId: string): Promise<LoginResult> {
     return this.auth.phoneLogin(body.code, body.loginCode, appId);
   }
@@ -62,20 +66,7 @@ export class AuthController {
       'no phone button, no paid phone-number call. 404 WECHAT_ACCOUNT_NOT_BOUND → show the phone button.',
   })
   @ApiOkResponse({ type: LoginResponseDto })
-  @ApiErrors(
-    'VALIDATION_FAILED',
-    'INVALID_JSON',
-    'UNKNOWN_APPID',
-    'WECHAT_CODE_INVALID',
-    'WECHAT_ACCOUNT_NOT_BOUND',
-    'PAYLOAD_TOO_LARGE',
-    'TOO_MANY_REQUESTS',
-    'WECHAT_BAD_RESPONSE',
-    'WECHAT_UNAVAILABLE',
-    'WECHAT_MISCONFIGURED',
-    'DATABASE_UNAVAILABLE',
-    'INTERNAL_ERROR',
-  )
+  @ApiErrors(...WECHAT_LOGIN_ERRORS, 'WECHAT_ACCOUNT_NOT_BOUND')
   session(@Body() body: WechatSessionDto, @WechatAppId() appId: string): Promise<LoginResult> {
     return this.auth.wechatSessionLogin(body.loginCode, appId);
   }
@@ -95,6 +86,7 @@ export class AuthController {
     'PHONE_ALREADY_REGISTERED',
     'WECHAT_ACCOUNT_ALREADY_BOUND',
     'PAYLOAD_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE',
     'TOO_MANY_REQUESTS',
     'WECHAT_UNAVAILABLE',
     'DATABASE_UNAVAILABLE',

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiLegacyErrors } from '../common/swagger/api-errors.decorator';
 import { ApiWechatAppHeader, WechatAppId } from '../wechat/wechat-app.decorator';
 import { AuthService } from './auth.service';
 import { LoginResponseDto } from './dto/login-response.dto';
@@ -30,6 +31,21 @@ const DESCRIPTION =
 @ApiTags('compatibility')
 @Public()
 @ApiWechatAppHeader()
+@ApiLegacyErrors(
+  'VALIDATION_FAILED',
+  'INVALID_JSON',
+  'UNKNOWN_APPID',
+  'WECHAT_CODE_INVALID',
+  'PHONE_NOT_REGISTERED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'TOO_MANY_REQUESTS',
+  'INTERNAL_ERROR',
+  'WECHAT_BAD_RESPONSE',
+  'WECHAT_UNAVAILABLE',
+  'WECHAT_MISCONFIGURED',
+  'DATABASE_UNAVAILABLE',
+)
 @Controller('getPhoneNumber')
 export class LegacyPhoneController {
   constructor(private readonly auth: AuthService) {}

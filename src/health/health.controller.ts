@@ -16,6 +16,7 @@ import {
 import type { Response } from 'express';
 import { Public } from '../auth/public.decorator';
 import { wechatConfig } from '../config/wechat.config';
+import { LivenessDto, ReadinessDto } from './health.dto';
 import { AccessTokenService } from '../wechat/access-token.service';
 
 /** /health/ready gives up on the database after this long (CONTRACT: 503 within 1.5 s). */
@@ -38,7 +39,7 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: 200 while the process runs' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiOkResponse({ type: LivenessDto })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -48,8 +49,11 @@ export class HealthController {
     summary: 'Readiness: database reachable and a WeChat access token held',
     description: 'Shows whether a token is held and how long it has left, never the token itself.',
   })
-  @ApiOkResponse({ description: 'Ready.' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready: see which check is down.' })
+  @ApiOkResponse({ type: ReadinessDto, description: 'Ready.' })
+  @ApiServiceUnavailableResponse({
+    type: ReadinessDto,
+    description: 'Not ready: see which check is down.',
+  })
   async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
     try {
       return await this.health.check([

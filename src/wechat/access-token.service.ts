@@ -103,8 +103,9 @@ export class AccessTokenService implements OnApplicationBootstrap {
    */
   async invalidate(token: string, appId = this.config.appId): Promise<void> {
     const app = this.app(appId);
-    app.rejected = token;
+    // A late report about an older token must not hide the current rejection.
     if (app.held?.token === token) {
+      app.rejected = token;
       app.held = undefined;
       this.logger.warn(`WeChat rejected the access token of ${appId}; getting a new one`);
     }
@@ -239,6 +240,9 @@ export class AccessTokenService implements OnApplicationBootstrap {
         );
         answer = await this.client.fetchAccessToken({ appId: app.appId, forceRefresh: true });
       }
+      // WeChat insists this is the live token (no force_refresh allowed now):
+      // hold it rather than refetch on every request; a new 40001 drops it again.
+      if (answer.accessToken === app.rejected) app.rejected = undefined;
       this.logger.log(
         `Fetched WeChat access token for ${app.appId} (${this.config.tokenMode} mode, instance ${this.instanceId}, reason: ${reason}, expires in ${answer.expiresInSec}s)`,
       );

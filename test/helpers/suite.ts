@@ -16,15 +16,25 @@ export interface Suite {
  * filled in by beforeAll, so read its fields inside tests only.
  */
 export function useAppWithFakeWechat(env: Record<string, string> = {}): Suite {
-  const suite = {} as Suite;
+  const suite = useDatabaseAndFakeWechat() as Suite;
   beforeAll(async () => {
-    suite.db = await createTestDatabase();
-    suite.wechat = await FakeWechat.start();
     suite.t = await startApp({ databaseUrl: suite.db.url, wechat: suite.wechat, env });
     suite.flow = new LoginFlow(suite.t.url, suite.wechat);
   });
   afterAll(async () => {
     await suite.t?.close();
+  });
+  return suite;
+}
+
+/** A fresh database and a fake WeChat for one describe block, for suites that start their own apps. */
+export function useDatabaseAndFakeWechat(): Pick<Suite, 'db' | 'wechat'> {
+  const suite = {} as Pick<Suite, 'db' | 'wechat'>;
+  beforeAll(async () => {
+    suite.db = await createTestDatabase();
+    suite.wechat = await FakeWechat.start();
+  });
+  afterAll(async () => {
     await suite.wechat?.stop();
     await suite.db?.drop();
   });

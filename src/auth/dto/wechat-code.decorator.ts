@@ -3,6 +3,6 @@ import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
 /** A WeChat one-time code: a non-empty string of at most 128 characters. */
 export function IsWechatCode(): PropertyDecorator {
-  // Applied bottom-up: a missing code is reported as "must be a string".
-  return applyDecorators(MaxLength(128), IsNotEmpty(), IsString());
+  // Checked in this order: a missing code is reported as "must be a string".
+  return applyDecorators(IsString(), IsNotEmpty(), MaxLength(128));
 }

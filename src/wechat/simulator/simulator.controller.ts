@@ -24,7 +24,7 @@ export class SimulatorController {
     description: 'What the phone button gives the mini-program. Single-use, 5 minutes.',
   })
   @ApiOkResponse({ type: MintedCodeDto })
-  @ApiErrors('VALIDATION_FAILED', 'UNKNOWN_APPID')
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'UNKNOWN_APPID')
   mintPhoneCode(@Body() body: MintPhoneCodeDto): MintedCodeDto {
     return {
       code: this.simulator.mintPhoneCode(body.phoneNumber, body.countryCode, this.app(body.appId)),
@@ -38,7 +38,7 @@ export class SimulatorController {
     description: 'What wx.login() gives the mini-program. Single-use, 5 minutes.',
   })
   @ApiOkResponse({ type: MintedCodeDto })
-  @ApiErrors('VALIDATION_FAILED', 'UNKNOWN_APPID')
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'UNKNOWN_APPID')
   mintLoginCode(@Body() body: MintLoginCodeDto): MintedCodeDto {
     return { code: this.simulator.mintLoginCode(body.openid, body.unionid, this.app(body.appId)) };
   }

@@ -1,0 +1,666 @@
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { TokenMode, WechatConfig } from '../config/wechat.config';
+import { buildDataSourceOptions } from '../database/data-source-options';
+import {
+  AccessTokenService,
+  FORCE_REFRESH_MIN_INTERVAL_MS,
+  REFRESH_AHEAD_MS,
+  USE_MARGIN_MS,
+} from './access-token.service';
+import { AccessTokenStore } from './access-token.store';
+import { WechatAccessToken } from './wechat-access-token.entity';
+import { FetchedAccessToken, WechatApiClient } from './wechat-api.client';
+import { WechatMisconfiguredError, WechatUnreachableError } from './wechat.errors';
+
+const APPID = 'wx1234567890abcdef';
+const EXPIRES_IN_SEC = 7200;
+const LIFETIME_MS = EXPIRES_IN_SEC * 1000;
+/** Another instance's id in the lease column. */
+const OTHER_HOLDER = 'other-host:4242:abcdef';
+
+class ManualClock extends Clock {
+  current = 1_700_000_000_000;
+
+  override now(): number {
+    return this.current;
+  }
+
+  set(ms: number): void {
+    this.current = ms;
+  }
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits (on the event loop, not the fake clock) until `condition` holds. */
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+/** Whether a promise has settled yet, without leaving a rejection unhandled. */
+function track<T>(promise: Promise<T>): { settled: boolean } {
+  const state = { settled: false };
+  promise.then(
+    () => (state.settled = true),
+    () => (state.settled = true),
+  );
+  return state;
+}
+
+let dataSource: DataSource;
+
+beforeAll(() => {
+  Logger.overrideLogger(false);
+});
+
+beforeEach(async () => {
+  dataSource = new DataSource(
+    buildDataSourceOptions({ type: 'sqlite', database: ':memory:', url: 'sqlite::memory:' }),
+  );
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+});
+
+afterEach(async () => {
+  await dataSource.destroy();
+});
+
+/**
+ * One app, one database, one fake WeChat that hands out `token-1`, `token-2`, …
+ * `instance()` starts another app instance (its own AccessTokenService) on
+ * the shared table, as N processes behind a load balancer would be.
+ */
+function setup(options: { tokenMode?: TokenMode; timeoutMs?: number } = {}) {
+  const tokenMode = options.tokenMode ?? 'stable';
+  const clock = new ManualClock();
+  let issued = 0;
+  const fetchAccessToken = jest.fn<
+    Promise<FetchedAccessToken>,
+    Parameters<WechatApiClient['fetchAccessToken']>
+  >(() => Promise.resolve({ accessToken: `token-${++issued}`, expiresInSec: EXPIRES_IN_SEC }));
+  const client = { appId: APPID, fetchAccessToken } as unknown as WechatApiClient;
+  const config: WechatConfig = {
+    apps: [{ appId: APPID, secret: 'app-secret' }],
+    appId: APPID,
+    secret: 'app-secret',
+    apiBaseUrl: 'https://api.weixin.qq.com',
+    tokenMode,
+    timeoutMs: options.timeoutMs ?? 5000,
+    simulator: false,
+  };
+  const rows = dataSource.getRepository(WechatAccessToken);
+  const store = new AccessTokenStore(rows);
+  const instance = () => new AccessTokenService(client, store, clock, config);
+  const appKey = `${APPID}:${tokenMode}`;
+  const t0 = clock.now();
+  return {
+    clock,
+    fetchAccessToken,
+    store,
+    instance,
+    appKey,
+    t0,
+    /** When a token fetched at t0 expires. */
+    expiresAt: t0 + LIFETIME_MS,
+    row: () => rows.findOneBy({ appKey }),
+    /** Answers the next fetch with `token`. */
+    nextFetchReturns: (token: string) =>
+      fetchAccessToken.mockResolvedValueOnce({ accessToken: token, expiresInSec: EXPIRES_IN_SEC }),
+  };
+}
+
+/** An instance that holds `token-1`, fetched at t0; the fetch counter is reset. */
+async function holding(world: ReturnType<typeof setup>): Promise<AccessTokenService> {
+  const service = world.instance();
+  await expect(service.getToken()).resolves.toBe('token-1');
+  world.fetchAccessToken.mockClear();
+  return service;
+}
+
+describe('AccessTokenService', () => {
+  describe('getToken()', () => {
+    it('100 concurrent calls with nothing stored share exactly one fetch, and store its token', async () => {
+      const world = setup();
+      const service = world.instance();
+      const answer = deferred<FetchedAccessToken>();
+      world.fetchAccessToken.mockReturnValueOnce(answer.promise);
+
+      const requests = Array.from({ length: 50 }, () => service.getToken());
+      await until(() => world.fetchAccessToken.mock.calls.length > 0, 'the fetch starts');
+      // Half of the calls arrive while the fetch is already under way.
+      requests.push(...Array.from({ length: 50 }, () => service.getToken()));
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      answer.resolve({ accessToken: 'the-one-token', expiresInSec: EXPIRES_IN_SEC });
+
+      const tokens = await Promise.all(requests);
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+      expect(world.fetchAccessToken).toHaveBeenCalledWith({ appId: APPID });
+      expect(new Set(tokens)).toEqual(new Set(['the-one-token']));
+      await expect(world.row()).resolves.toMatchObject({
+        token: 'the-one-token',
+        expiresAt: world.expiresAt,
+        leaseHolder: null,
+        leaseUntil: null,
+      });
+    });
+
+    it('a second instance starting while a valid token is stored uses it without fetching', async () => {
+      const world = setup();
+      await holding(world);
+
+      const second = world.instance();
+      second.onApplicationBootstrap();
+      const third = world.instance();
+
+      await expect(second.getToken()).resolves.toBe('token-1');
+      await expect(third.getToken()).resolves.toBe('token-1');
+      expect(world.fetchAccessToken).not.toHaveBeenCalled();
+    });
+
+    it('two cold instances × 50 concurrent calls cause one fetch in all', async () => {
+      const world = setup();
+      const [a, b] = [world.instance(), world.instance()];
+
+      const tokens = await Promise.all(
+        Array.from({ length: 50 }, () => [a.getToken(), b.getToken()]).flat(),
+      );
+
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+      expect(new Set(tokens)).toEqual(new Set(['token-1']));
+    });
+
+    it('never fetches while the held token has more than USE_MARGIN_MS left', async () => {
+      const world = setup();
+      const service = await holding(world);
+
+      world.clock.set(world.expiresAt - USE_MARGIN_MS - 1);
+
+      await expect(service.getToken()).resolves.toBe('token-1');
+      await expect(service.getToken()).resolves.toBe('token-1');
+      expect(world.fetchAccessToken).not.toHaveBeenCalled();
+    });
+
+    it('fetches once when the held token is within USE_MARGIN_MS of expiry', async () => {
+      const world = setup();
+      const service = await holding(world);
+
+      world.clock.set(world.expiresAt - USE_MARGIN_MS);
+
+      const tokens = await Promise.all([service.getToken(), service.getToken()]);
+      expect(tokens).toEqual(['token-2', 'token-2']);
+      await expect(service.getToken()).resolves.toBe('token-2');
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+    });
+
+    it('fetches once when the held token has expired', async () => {
+      const world = setup();
+      const service = await holding(world);
+
+      world.clock.set(world.expiresAt + 60_000);
+
+      await expect(service.getToken()).resolves.toBe('token-2');
+      await expect(service.getToken()).resolves.toBe('token-2');
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+    });
+
+    it('measures expiry from when the fetch started, so a slow fetch never overstates the lifetime', async () => {
+      const world = setup();
+      const service = world.instance();
+      const answer = deferred<FetchedAccessToken>();
+      world.fetchAccessToken.mockReturnValueOnce(answer.promise);
+
+      const first = service.getToken();
+      await until(() => world.fetchAccessToken.mock.calls.length === 1, 'the fetch starts');
+      world.clock.set(world.t0 + 4000);
+      answer.resolve({ accessToken: 'slow-token', expiresInSec: EXPIRES_IN_SEC });
+      await expect(first).resolves.toBe('slow-token');
+
+      expect(service.status().expiresInSec).toBe(EXPIRES_IN_SEC - 4);
+      await expect(world.row()).resolves.toMatchObject({ expiresAt: world.expiresAt });
+    });
+  });
+
+  describe('refreshIfDue() (the scheduled job)', () => {
+    it('does nothing while more than REFRESH_AHEAD_MS remain', async () => {
+      const world = setup();
+      const service = await holding(world);
+
+      world.clock.set(world.expiresAt - REFRESH_AHEAD_MS - 1);
+      await service.refreshIfDue();
+
+      expect(world.fetchAccessToken).not.toHaveBeenCalled();
+      await expect(service.getToken()).resolves.toBe('token-1');
+    });
+
+    it('fetches once at REFRESH_AHEAD_MS before expiry, serving the old token until the new one arrives', async () => {
+      const world = setup();
+      const service = await holding(world);
+      const answer = deferred<FetchedAccessToken>();
+      world.fetchAccessToken.mockReturnValueOnce(answer.promise);
+
+      world.clock.set(world.expiresAt - REFRESH_AHEAD_MS);
+      const refresh = service.refreshIfDue();
+      await until(() => world.fetchAccessToken.mock.calls.length === 1, 'the refresh fetches');
+
+      // The refresh is in flight: requests keep using the still-valid old token.
+      await expect(service.getToken()).resolves.toBe('token-1');
+
+      answer.resolve({ accessToken: 'token-renewed', expiresInSec: EXPIRES_IN_SEC });
+      await refresh;
+
+      await expect(service.getToken()).resolves.toBe('token-renewed');
+      await service.refreshIfDue();
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+      await expect(world.row()).resolves.toMatchObject({ token: 'token-renewed' });
+    });
+
+    it('4 instances running the job at once when it is due cause one fetch, and all 4 then hold the new token', async () => {
+      const world = setup();
+      await holding(world);
+      const instances = [world.instance(), world.instance(), world.instance(), world.instance()];
+      for (const instance of instances) {
+        await expect(instance.getToken()).resolves.toBe('token-1');
+      }
+
+      world.clock.set(world.expiresAt - REFRESH_AHEAD_MS + 1);
+      await Promise.all(instances.map((instance) => instance.refreshIfDue()));
+
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+      // Past the old token's usable life: only a held new token avoids a fetch.
+      world.clock.set(world.expiresAt - USE_MARGIN_MS);
+      await expect(Promise.all(instances.map((i) => i.getToken()))).resolves.toEqual(
+        Array(4).fill('token-2'),
+      );
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+    });
+
+    it('adopts a token another instance stored, even while its own is still fresh', async () => {
+      const world = setup();
+      const a = await holding(world);
+      const b = world.instance();
+      await expect(b.getToken()).resolves.toBe('token-1');
+
+      // WeChat rejected token-1 on instance A, which fetched and stored token-2.
+      await a.invalidate('token-1');
+      await expect(a.getToken()).resolves.toBe('token-2');
+      await expect(b.getToken()).resolves.toBe('token-1');
+
+      await b.refreshIfDue();
+
+      await expect(b.getToken()).resolves.toBe('token-2');
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+    });
+
+    it('fetches when nothing is held, and swallows a failure so the next run tries again', async () => {
+      const world = setup();
+      const service = world.instance();
+      world.fetchAccessToken.mockRejectedValueOnce(new WechatUnreachableError('timeout'));
+
+      await expect(service.refreshIfDue()).resolves.toBeUndefined();
+      expect(service.status().held).toBe(false);
+
+      await service.refreshIfDue();
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(2);
+      expect(service.status().held).toBe(true);
+      await expect(service.getToken()).resolves.toBe('token-1');
+    });
+  });
+
+  describe('invalidate(token): compare-and-expire', () => {
+    it('dropping the held token expires it in the table, and the next getToken() fetches once', async () => {
+      const world = setup();
+      const service = await holding(world);
+      world.clock.set(world.t0 + 60_000);
+
+      await service.invalidate('token-1');
+
+      await expect(world.row()).resolves.toMatchObject({
+        token: 'token-1',
+        expiresAt: world.t0 + 60_000,
+      });
+      await expect(service.getToken()).resolves.toBe('token-2');
+      await expect(service.getToken()).resolves.toBe('token-2');
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+    });
+
+    it('a stale token leaves the held token and the stored replacement alone', async () => {
+      const world = setup();
+      const a = await holding(world);
+      const b = world.instance();
+      await expect(b.getToken()).resolves.toBe('token-1');
+      await a.invalidate('token-1');
+      await expect(a.getToken()).resolves.toBe('token-2');
+      world.fetchAccessToken.mockClear();
+
+      const reads = jest.spyOn(world.store, 'read');
+
+      // A late failure of a call made with token-1, on either instance.
+      await a.invalidate('token-1');
+      await b.invalidate('token-1');
+      await a.invalidate('token-0-from-before');
+      await expect(a.getToken()).resolves.toBe('token-2');
+      // A held token that was not the rejected one stays held: not even a read.
+      expect(reads).not.toHaveBeenCalled();
+
+      await expect(world.row()).resolves.toMatchObject({
+        token: 'token-2',
+        expiresAt: world.expiresAt,
+      });
+      await expect(a.getToken()).resolves.toBe('token-2');
+      await expect(b.getToken()).resolves.toBe('token-2');
+      expect(world.fetchAccessToken).not.toHaveBeenCalled();
+    });
+
+    it('50 requests failing with the same token cause exactly one new fetch', async () => {
+      const world = setup();
+      const service = await holding(world);
+      const retry = async () => {
+        await service.invalidate('token-1');
+        return service.getToken();
+      };
+
+      const tokens = await Promise.all(Array.from({ length: 50 }, retry));
+
+      expect(new Set(tokens)).toEqual(new Set(['token-2']));
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+
+      // Late failures with the old token must not discard its replacement.
+      await expect(Promise.all(Array.from({ length: 50 }, retry))).resolves.toEqual(
+        Array(50).fill('token-2'),
+      );
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+    });
+
+    it('25 failing requests on each of two instances cause one new fetch in all', async () => {
+      const world = setup();
+      const a = await holding(world);
+      const b = world.instance();
+      await expect(b.getToken()).resolves.toBe('token-1');
+      const retry = async (service: AccessTokenService) => {
+        await service.invalidate('token-1');
+        return service.getToken();
+      };
+
+      const tokens = await Promise.all(
+        Array.from({ length: 25 }, () => [retry(a), retry(b)]).flat(),
+      );
+
+      expect(new Set(tokens)).toEqual(new Set(['token-2']));
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('the lease', () => {
+    it('another holder blocks fetching until it runs out: waiters give up after timeoutMs + 1 s, then a call takes over', async () => {
+      const world = setup({ timeoutMs: 200 });
+      const service = world.instance();
+      const leaseUntil = world.t0 + 60_000;
+      // Another instance took the lease and then died mid-fetch.
+      await expect(
+        world.store.tryAcquireLease(world.appKey, OTHER_HOLDER, world.t0, leaseUntil),
+      ).resolves.toBe(true);
+
+      const waiting = service.getToken();
+      const state = track(waiting);
+      await sleep(250);
+      world.clock.set(world.t0 + 200 + 1000 - 1);
+      await sleep(150);
+      expect(state.settled).toBe(false);
+      expect(world.fetchAccessToken).not.toHaveBeenCalled();
+
+      world.clock.set(world.t0 + 200 + 1000);
+      await expect(waiting).rejects.toMatchObject({ code: 'WECHAT_UNAVAILABLE' });
+      await expect(waiting).rejects.toBeInstanceOf(WechatUnreachableError);
+      expect(world.fetchAccessToken).not.toHaveBeenCalled();
+
+      world.clock.set(leaseUntil + 1);
+      await expect(service.getToken()).resolves.toBe('token-1');
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+      await expect(world.row()).resolves.toMatchObject({
+        token: 'token-1',
+        leaseHolder: null,
+        leaseUntil: null,
+      });
+    });
+
+    it('the lease winner looks at the table again before fetching', async () => {
+      const world = setup();
+      await holding(world);
+      const late = world.instance();
+      // Its first look predates the other instance's save; the lease is free by the time it asks.
+      jest.spyOn(world.store, 'read').mockResolvedValueOnce(undefined);
+
+      await expect(late.getToken()).resolves.toBe('token-1');
+      expect(world.fetchAccessToken).not.toHaveBeenCalled();
+    });
+
+    it('a waiting instance picks up the token the lease holder stores', async () => {
+      const world = setup();
+      const holder = world.instance();
+      const waiter = world.instance();
+      const answer = deferred<FetchedAccessToken>();
+      world.fetchAccessToken.mockReturnValueOnce(answer.promise);
+
+      const first = holder.getToken();
+      await until(() => world.fetchAccessToken.mock.calls.length === 1, 'the holder fetches');
+      const second = waiter.getToken();
+      await sleep(150);
+      answer.resolve({ accessToken: 'from-the-holder', expiresInSec: EXPIRES_IN_SEC });
+
+      await expect(Promise.all([first, second])).resolves.toEqual([
+        'from-the-holder',
+        'from-the-holder',
+      ]);
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('stable_token force_refresh', () => {
+    it('is used once when stable_token hands back the token that was just rejected', async () => {
+      const world = setup();
+      const service = await holding(world);
+      world.nextFetchReturns('token-1');
+
+      await service.invalidate('token-1');
+      await expect(service.getToken()).resolves.toBe('token-2');
+
+      expect(world.fetchAccessToken.mock.calls).toEqual([
+        [{ appId: APPID }],
+        [{ appId: APPID, forceRefresh: true }],
+      ]);
+      await expect(world.row()).resolves.toMatchObject({ token: 'token-2' });
+    });
+
+    it('is not used again for the same incident, even after 30 s', async () => {
+      const world = setup();
+      const service = await holding(world);
+      // WeChat keeps handing back token-1, even when forced.
+      world.fetchAccessToken.mockResolvedValue({
+        accessToken: 'token-1',
+        expiresInSec: EXPIRES_IN_SEC,
+      });
+
+      await service.invalidate('token-1');
+      await expect(service.getToken()).resolves.toBe('token-1');
+      world.clock.set(world.t0 + FORCE_REFRESH_MIN_INTERVAL_MS + 1);
+      await service.invalidate('token-1');
+      await expect(service.getToken()).resolves.toBe('token-1');
+
+      const forced = world.fetchAccessToken.mock.calls.filter(([options]) => options?.forceRefresh);
+      expect(forced).toHaveLength(1);
+    });
+
+    it('is never used twice within FORCE_REFRESH_MIN_INTERVAL_MS, and is used again after it', async () => {
+      const world = setup();
+      const service = await holding(world);
+      const forcedCalls = () =>
+        world.fetchAccessToken.mock.calls.filter(([options]) => options?.forceRefresh).length;
+
+      // Incident 1 at t0: token-1 rejected, stable_token returns it, forced → token-2.
+      world.nextFetchReturns('token-1');
+      await service.invalidate('token-1');
+      await expect(service.getToken()).resolves.toBe('token-2');
+      expect(forcedCalls()).toBe(1);
+
+      // Incident 2, 10 s later: token-2 rejected and handed back again: no force allowed yet.
+      world.clock.set(world.t0 + 10_000);
+      world.nextFetchReturns('token-2');
+      await service.invalidate('token-2');
+      await expect(service.getToken()).resolves.toBe('token-2');
+      expect(forcedCalls()).toBe(1);
+
+      // 30 s after the first force: allowed again.
+      world.clock.set(world.t0 + FORCE_REFRESH_MIN_INTERVAL_MS);
+      world.nextFetchReturns('token-2');
+      world.nextFetchReturns('token-3');
+      await service.invalidate('token-2');
+      await expect(service.getToken()).resolves.toBe('token-3');
+      expect(forcedCalls()).toBe(2);
+    });
+
+    it('is never used in classic mode', async () => {
+      const world = setup({ tokenMode: 'classic' });
+      const service = await holding(world);
+      world.nextFetchReturns('token-1');
+
+      await service.invalidate('token-1');
+      await expect(service.getToken()).resolves.toBe('token-1');
+
+      expect(world.fetchAccessToken.mock.calls).toEqual([[{ appId: APPID }]]);
+      await expect(world.row()).resolves.toMatchObject({ appKey: `${APPID}:classic` });
+    });
+  });
+
+  describe('a failing fetch', () => {
+    it('rejects every concurrent waiter with the error, frees the lease, and the next call tries again', async () => {
+      const world = setup();
+      const service = world.instance();
+      const answer = deferred<FetchedAccessToken>();
+      world.fetchAccessToken.mockReturnValueOnce(answer.promise);
+      const failure = new WechatMisconfiguredError(40125);
+
+      const waiters = Array.from({ length: 10 }, () => service.getToken());
+      await until(() => world.fetchAccessToken.mock.calls.length === 1, 'the fetch starts');
+      await expect(world.row()).resolves.toMatchObject({ leaseHolder: expect.any(String) });
+      answer.reject(failure);
+
+      await Promise.all(waiters.map((waiter) => expect(waiter).rejects.toBe(failure)));
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+      await expect(world.row()).resolves.toMatchObject({
+        token: null,
+        leaseHolder: null,
+        leaseUntil: null,
+      });
+
+      await expect(service.getToken()).resolves.toBe('token-1');
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(2);
+    });
+
+    it('frees the lease for another instance, which then fetches without waiting for it to run out', async () => {
+      const world = setup();
+      const a = await holding(world);
+      const b = world.instance();
+      world.clock.set(world.expiresAt);
+      world.fetchAccessToken.mockRejectedValueOnce(new WechatUnreachableError('timeout'));
+
+      await expect(a.getToken()).rejects.toBeInstanceOf(WechatUnreachableError);
+      await expect(b.getToken()).resolves.toBe('token-2');
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(2);
+    });
+  });
+
+  describe('status()', () => {
+    it('reports no token before the first fetch', () => {
+      const world = setup();
+
+      expect(world.instance().status()).toEqual({
+        appId: APPID,
+        held: false,
+        expiresInSec: null,
+        mode: 'stable',
+      });
+    });
+
+    it('reports the remaining lifetime and the mode, never the token', async () => {
+      const world = setup({ tokenMode: 'classic' });
+      const service = await holding(world);
+
+      world.clock.set(world.t0 + 1000 * 1000 + 500);
+      const status = service.status();
+
+      expect(status).toEqual({
+        appId: APPID,
+        held: true,
+        expiresInSec: EXPIRES_IN_SEC - 1001,
+        mode: 'classic',
+      });
+      expect(JSON.stringify(service.statusOfAll())).not.toContain('token-1');
+    });
+
+    it('reports an expired token as not held', async () => {
+      const world = setup();
+      const service = await holding(world);
+
+      world.clock.set(world.expiresAt);
+
+      expect(service.status()).toMatchObject({ held: false, expiresInSec: null });
+    });
+  });
+
+  describe('onApplicationBootstrap()', () => {
+    it('starts one fetch at boot, and requests arriving meanwhile join it', async () => {
+      const world = setup();
+      const service = world.instance();
+      const answer = deferred<FetchedAccessToken>();
+      world.fetchAccessToken.mockReturnValueOnce(answer.promise);
+
+      service.onApplicationBootstrap();
+      const early = service.getToken();
+      answer.resolve({ accessToken: 'boot-token', expiresInSec: EXPIRES_IN_SEC });
+
+      await expect(early).resolves.toBe('boot-token');
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+      expect(service.status().held).toBe(true);
+    });
+
+    it('does not throw when the boot fetch fails; the next request fetches again', async () => {
+      const world = setup();
+      const service = world.instance();
+      world.fetchAccessToken.mockRejectedValueOnce(new WechatUnreachableError('ECONNREFUSED'));
+
+      expect(() => service.onApplicationBootstrap()).not.toThrow();
+      await until(() => world.fetchAccessToken.mock.calls.length === 1, 'the boot fetch runs');
+      await until(async () => (await world.row())?.leaseHolder === null, 'the boot lease is freed');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(service.status().held).toBe(false);
+
+      await expect(service.getToken()).resolves.toBe('token-1');
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(2);
+      expect(service.status().held).toBe(true);
+    });
+  });
+});
