@@ -140,6 +140,35 @@ describe('WeChat access token and failures (e2e)', () => {
       expect(elapsed).toBeLessThan(2500);
     });
 
+    it('caps concurrent calls to a slow WeChat and answers the overflow with 503 in time', async () => {
+      s.wechat.latencyMs = 700;
+      s.wechat.maxInFlight = 0;
+      try {
+        const started = Date.now();
+        const results = await Promise.all(
+          Array.from({ length: 150 }, (_, i) =>
+            s.flow.phoneLogin(s.wechat.phoneCode(`1330000${String(i).padStart(4, '0')}`)),
+          ),
+        );
+        const elapsed = Date.now() - started;
+        // At most 64 connections to WeChat per instance, however many logins wait.
+        expect(s.wechat.maxInFlight).toBeLessThanOrEqual(64);
+        const statuses = results.map((r) => r.status);
+        expect(statuses.filter((status) => status !== 404 && status !== 503)).toEqual([]);
+        // Those that got a connection in time succeed; the rest are refused, not left hanging.
+        expect(statuses.filter((status) => status === 404).length).toBeGreaterThan(0);
+        expect(statuses.filter((status) => status === 503).length).toBeGreaterThan(0);
+        for (const r of results.filter((res) => res.status === 503)) {
+          expect(r.body).toMatchObject({ code: 'WECHAT_UNAVAILABLE' });
+          expect(r.headers['retry-after']).toBeDefined();
+        }
+        // WECHAT_TIMEOUT_MS is 1000: nobody waits past the 2 s budget (plus slack).
+        expect(elapsed).toBeLessThan(3500);
+      } finally {
+        s.wechat.latencyMs = 0;
+      }
+    });
+
     it('never trusts a phone answer stamped with another AppID (502)', async () => {
       s.wechat.watermarkAppId = 'wx_someone_else';
       try {

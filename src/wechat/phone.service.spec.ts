@@ -333,6 +333,16 @@ describe('PhoneService.resolvePhone', () => {
       expect(calls).toHaveLength(2);
     });
 
+    it('a timeout whose retry finds the code spent → 503 (the outage), not 401', async () => {
+      const { service, calls } = setup([{ networkError: 'ECONNABORTED' }, errcode(40163)]);
+
+      await expect(settle(service.resolvePhone(CODE))).rejects.toMatchObject({
+        code: 'WECHAT_UNAVAILABLE',
+        status: 503,
+      });
+      expect(calls).toHaveLength(2);
+    });
+
     it('connection refused → retried once, then 503 without the URL or token in the message', async () => {
       const { service, calls } = setup([
         { networkError: 'ECONNREFUSED' },

@@ -7,6 +7,7 @@ import { PhoneNumberAnswer, WechatApiClient } from './wechat-api.client';
 import {
   isTransientWechatError,
   WechatBadResponseError,
+  WechatCodeInvalidError,
   WechatTokenRejectedError,
 } from './wechat.errors';
 
@@ -75,9 +76,19 @@ export class PhoneService {
       const retryToken = await this.accessTokens.getToken(appId);
       const left = deadline - this.clock.now();
       if (left < 100) throw error;
-      return await this.client.getUserPhoneNumber(retryToken, code, {
-        timeoutMs: Math.min(timeoutMs, left),
-      });
+      try {
+        return await this.client.getUserPhoneNumber(retryToken, code, {
+          timeoutMs: Math.min(timeoutMs, left),
+        });
+      } catch (retryError) {
+        // A call that timed out may still have reached WeChat and spent the
+        // code: the retry's "code already used" is then WeChat's slowness, not
+        // the user's code, so the client hears about the outage (503).
+        if (retryError instanceof WechatCodeInvalidError && isTransientWechatError(error)) {
+          throw error;
+        }
+        throw retryError;
+      }
     }
   }
 

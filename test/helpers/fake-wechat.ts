@@ -33,6 +33,9 @@ export class FakeWechat {
   readonly simulator: WechatSimulator;
   readonly calls: RecordedCall[] = [];
   latencyMs = 0;
+  /** The most calls the fake was answering at once. */
+  maxInFlight = 0;
+  private inFlight = 0;
   /** Overrides watermark.appid in phone answers (a code minted for another app). */
   watermarkAppId: string | undefined;
   private readonly faults: { path: string; fault: Fault }[] = [];
@@ -123,6 +126,9 @@ export class FakeWechat {
     const query = Object.fromEntries(url.searchParams);
     const call: RecordedCall = { method: req.method ?? 'GET', path: url.pathname, query, body };
     this.calls.push(call);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    res.on('close', () => this.inFlight--);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
     const index = this.faults.findIndex((f) => f.path === url.pathname);
