@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
 import request from 'supertest';
 import { User } from '../src/users/user.entity';
 import { FakeWechat } from './helpers/fake-wechat';
@@ -190,6 +192,33 @@ describe('phone login and registration (e2e)', () => {
       expect(me.body).toMatchObject({ code: 'UNAUTHORIZED' });
     }
     await request(server).get('/users/me').expect(401);
+  });
+
+  it('refuses access tokens signed with RS256, with another secret, or expired', async () => {
+    const session = await flow.registerNewUser('13800138014');
+    const [, payload] = session.accessToken.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const signer = new JwtService();
+    const rs256 = signer.sign(claims, { privateKey, algorithm: 'RS256' });
+    const otherSecret = signer.sign(claims, {
+      secret: 'another-secret-of-sufficient-length-0123456789',
+    });
+    for (const token of [rs256, otherSecret]) {
+      await request(server).get('/users/me').set('Authorization', `Bearer ${token}`).expect(401);
+    }
+    await request(server)
+      .get('/users/me')
+      .set('Authorization', `Bearer ${session.accessToken}`)
+      .expect(200);
+    t.clock.advance(15 * 60_000 + 1000);
+    await request(server)
+      .get('/users/me')
+      .set('Authorization', `Bearer ${session.accessToken}`)
+      .expect(401);
   });
 
   it('refuses an unsigned (alg: none) access token', async () => {
