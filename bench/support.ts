@@ -1,0 +1,37 @@
+/** Small helpers shared by the benchmark's scripts and child processes. */
+import type { IncomingMessage } from 'node:http';
+
+/** `--name value` or `--name=value` from the command line. */
+export function argValue(name: string, argv = process.argv): string | undefined {
+  const index = argv.indexOf(name);
+  if (index >= 0) return argv[index + 1];
+  const inline = argv.find((arg) => arg.startsWith(`${name}=`));
+  return inline?.slice(name.length + 1);
+}
+
+export function hasFlag(name: string, argv = process.argv): boolean {
+  return argv.includes(name);
+}
+
+export function readBody(stream: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.on('error', reject);
+  });
+}
+
+/** The two WeChat apps the fake serves: the app under test and the naive baseline. */
+export const BENCH_APPS = {
+  main: { appId: 'wxbench00000000main', secret: 'bench-main-app-secret-0001' },
+  naive: { appId: 'wxbench0000000naive', secret: 'bench-naive-app-secret-0001' },
+} as const;
+export type BenchApp = keyof typeof BENCH_APPS;
+
+/** First registered phone number; user i has BENCH_PHONE_BASE + i. */
+export const BENCH_PHONE_BASE = 13900000000;
+
+export function benchPhone(index: number): string {
+  return String(BENCH_PHONE_BASE + index);
+}
