@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
@@ -22,7 +23,9 @@ import { SessionController } from './session.controller';
     JwtModule.registerAsync({
       inject: [jwtConfig.KEY],
       useFactory: (config: ConfigType<typeof jwtConfig>) => ({
-        secret: config.secret,
+        // A KeyObject, not the string: jsonwebtoken would otherwise try to parse the
+        // string as a PEM private key (and fail) on every sign and verify: ~0.7 ms each.
+        secret: createSecretKey(Buffer.from(config.secret, 'utf8')),
         signOptions: { algorithm: 'HS256' },
         verifyOptions: { algorithms: ['HS256'] },
       }),

@@ -2,7 +2,6 @@ import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AxiosError, AxiosRequestConfig } from 'axios';
-import { firstValueFrom } from 'rxjs';
 import { wechatConfig } from '../config/wechat.config';
 import { WechatBadResponseError, WechatUnreachableError, wechatErrorFor } from './wechat.errors';
 
@@ -132,20 +131,22 @@ export class WechatApiClient {
   ): Promise<Record<string, unknown>> {
     let data: unknown;
     try {
-      const response = await firstValueFrom(
-        this.http.request<unknown>({
-          ...request,
-          baseURL: this.config.apiBaseUrl,
-          timeout: options.timeoutMs ?? this.config.timeoutMs,
-          // The socket timeout above starts only once a socket is free; this
-          // bounds the whole call, including the wait for one of the capped
-          // connections, so a slow WeChat cannot queue calls without limit.
-          signal: AbortSignal.timeout(options.timeoutMs ?? this.config.timeoutMs),
-          // Any status is read here; non-2xx is a WeChat outage, not a crash.
-          validateStatus: () => true,
-          responseType: 'json',
-        }),
-      );
+      // axiosRef, not the rxjs wrapper: the wrapper creates a CancelToken per
+      // call and cancels it after the answer, allocating an Error each time.
+      const response = await this.http.axiosRef.request<unknown>({
+        ...request,
+        baseURL: this.config.apiBaseUrl,
+        timeout: options.timeoutMs ?? this.config.timeoutMs,
+        // The socket timeout above starts only once a socket is free; this
+        // bounds the whole call, including the wait for one of the capped
+        // connections, so a slow WeChat cannot queue calls without limit.
+        signal: AbortSignal.timeout(options.timeoutMs ?? this.config.timeoutMs),
+        // Any status is read here; non-2xx is a WeChat outage, not a crash.
+        validateStatus: () => true,
+        responseType: 'json',
+        // WeChat never redirects: plain node:http instead of follow-redirects.
+        maxRedirects: 0,
+      });
       if (response.status < 200 || response.status >= 300) {
         throw new WechatUnreachableError(`HTTP ${response.status}`);
       }
