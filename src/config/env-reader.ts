@@ -29,10 +29,6 @@ export class EnvReader {
     return this.raw(name) ?? fallback;
   }
 
-  optionalString(name: string): string | undefined {
-    return this.raw(name);
-  }
-
   int(name: string, fallback: number, min: number, max: number): number {
     const value = this.raw(name);
     if (value === undefined) return fallback;

@@ -48,7 +48,7 @@ function weaknessOf(secret: string): string | undefined {
  */
 export function readJwtConfig(env: EnvReader): JwtConfig {
   const isProduction = env.raw('NODE_ENV') === 'production';
-  let secret = env.optionalString('JWT_SECRET');
+  let secret = env.raw('JWT_SECRET');
   if (secret === undefined) {
     if (isProduction) env.fail('JWT_SECRET', 'is required in production');
     secret = randomBytes(48).toString('base64');

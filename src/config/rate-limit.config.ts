@@ -9,7 +9,7 @@ export interface RateLimitConfig {
 }
 
 export function readRateLimitConfig(env: EnvReader): RateLimitConfig {
-  const redisUrl = env.optionalString('REDIS_URL');
+  const redisUrl = env.raw('REDIS_URL');
   return {
     perMinute: env.int('RATE_LIMIT_PER_MIN', 300, 1, 1_000_000),
     authPerMinute: env.int('RATE_LIMIT_AUTH_PER_MIN', 30, 1, 1_000_000),

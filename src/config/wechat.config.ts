@@ -33,8 +33,8 @@ const APPID = /^[\w-]{1,64}$/;
  */
 function readApps(env: EnvReader): WechatAppCredentials[] {
   const apps: WechatAppCredentials[] = [];
-  const appId = env.optionalString('WECHAT_APPID');
-  const secret = env.optionalString('WECHAT_SECRET');
+  const appId = env.raw('WECHAT_APPID');
+  const secret = env.raw('WECHAT_SECRET');
   if (appId !== undefined || secret !== undefined) {
     if (appId === undefined) env.fail('WECHAT_APPID', 'is required when WECHAT_SECRET is set');
     else if (!APPID.test(appId)) env.fail('WECHAT_APPID', 'is not a valid AppID');

@@ -31,15 +31,6 @@ export class WechatApiClient {
     private readonly config: ConfigType<typeof wechatConfig>,
   ) {}
 
-  /** The primary app: the only one, or the first of several. */
-  get appId(): string {
-    return this.config.appId;
-  }
-
-  get appIds(): string[] {
-    return this.config.apps.map((app) => app.appId);
-  }
-
   private secretOf(appId: string): string {
     const app = this.config.apps.find((candidate) => candidate.appId === appId);
     if (!app) throw new Error(`unknown app ${appId}`);
