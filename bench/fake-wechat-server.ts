@@ -140,6 +140,8 @@ function main(): void {
       case '/__control/phone-codes': {
         if (!app) return send(res, 400, '{"error":"app must be main or naive"}');
         const n = Math.min(Number(url.searchParams.get('n') ?? 1), 200_000);
+        if (!Number.isInteger(n) || n < 0)
+          return send(res, 400, '{"error":"n must be a whole number"}');
         const users = Number(url.searchParams.get('users') ?? 2000);
         const phone = url.searchParams.get('phone') ?? undefined;
         return send(res, 200, JSON.stringify({ codes: app.mint(n, users, phone) }));

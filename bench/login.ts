@@ -681,7 +681,7 @@ async function measure(
   const { connections } = level;
   const app: BenchApp = server === 'ours' ? 'main' : 'naive';
   const guess = Math.ceil(expectedRate * DURATION_S * 1.5) + connections * 2 + 500;
-  const pool = await new CodePool(fake, app, Math.max(5000, guess / 2)).fill(guess);
+  const pool = await new CodePool(fake, app, Math.max(5000, Math.ceil(guess / 2))).fill(guess);
   const before = (await fake.stats())[app];
   const peakRss = sampleRss(target.pid);
   const cpuBefore = cpuSecondsOf(target.pid);
