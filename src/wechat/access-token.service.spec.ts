@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Clock } from '../common/clock';
 import { TokenMode, WechatConfig } from '../config/wechat.config';
 import { buildDataSourceOptions } from '../database/data-source-options';
 import {
@@ -13,24 +12,13 @@ import { AccessTokenStore } from './access-token.store';
 import { WechatAccessToken } from './wechat-access-token.entity';
 import { FetchedAccessToken, WechatApiClient } from './wechat-api.client';
 import { WechatMisconfiguredError, WechatUnreachableError } from './wechat.errors';
+import { FixedClock } from '../../test/helpers/fixed-clock';
 
 const APPID = 'wx1234567890abcdef';
 const EXPIRES_IN_SEC = 7200;
 const LIFETIME_MS = EXPIRES_IN_SEC * 1000;
 /** Another instance's id in the lease column. */
 const OTHER_HOLDER = 'other-host:4242:abcdef';
-
-class ManualClock extends Clock {
-  current = 1_700_000_000_000;
-
-  override now(): number {
-    return this.current;
-  }
-
-  set(ms: number): void {
-    this.current = ms;
-  }
-}
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -96,7 +84,7 @@ afterEach(async () => {
  */
 function setup(options: { tokenMode?: TokenMode; timeoutMs?: number } = {}) {
   const tokenMode = options.tokenMode ?? 'stable';
-  const clock = new ManualClock();
+  const clock = new FixedClock();
   let issued = 0;
   const fetchAccessToken = jest.fn<
     Promise<FetchedAccessToken>,

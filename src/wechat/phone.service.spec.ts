@@ -6,28 +6,16 @@ import axios, {
   AxiosResponse,
   InternalAxiosRequestConfig,
 } from 'axios';
-import { Clock } from '../common/clock';
 import { WechatConfig } from '../config/wechat.config';
 import { AccessTokenService } from './access-token.service';
 import { PhoneService, RETRY_BUDGET_MS } from './phone.service';
 import { WechatApiClient } from './wechat-api.client';
 import { WechatBadResponseError, WechatCodeInvalidError } from './wechat.errors';
+import { FixedClock } from '../../test/helpers/fixed-clock';
 
 const APPID = 'wx1234567890abcdef';
 const TIMEOUT_MS = 2000;
 const CODE = 'phone-code-from-getPhoneNumber';
-
-class ManualClock extends Clock {
-  current = 1_700_000_000_000;
-
-  override now(): number {
-    return this.current;
-  }
-
-  advance(ms: number): void {
-    this.current += ms;
-  }
-}
 
 /** What the fake WeChat does with one call: answer (after taking some time) or fail in transport. */
 type Reply =
@@ -49,7 +37,7 @@ class FakeAccessTokens {
   fetchTakesMs = 0;
   private generation = 1;
 
-  constructor(private readonly clock: ManualClock) {}
+  constructor(private readonly clock: FixedClock) {}
 
   readonly getToken = jest.fn(() => Promise.resolve(this.current));
 
@@ -85,7 +73,7 @@ function errcode(code: number): Reply {
 }
 
 function setup(replies: Reply[]) {
-  const clock = new ManualClock();
+  const clock = new FixedClock();
   const calls: RecordedCall[] = [];
   const adapter: AxiosAdapter = (config: InternalAxiosRequestConfig) => {
     const reply = replies[calls.length];

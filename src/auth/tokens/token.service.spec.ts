@@ -1,10 +1,10 @@
 import { createHmac, generateKeyPairSync, sign as rsaSign } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { AppError } from '../../common/app-error';
-import { Clock } from '../../common/clock';
 import { JwtConfig } from '../../config/jwt.config';
 import { VerifiedPhone } from '../../wechat/phone.service';
 import { TokenService } from './token.service';
+import { FixedClock } from '../../../test/helpers/fixed-clock';
 
 const SECRET = 'k3Y9-unit-test-hmac-key-Qz7Lw2Rv8Np4Tx6Ub1Hm5';
 const ISSUER = 'wx-phone-login';
@@ -23,18 +23,6 @@ const PHONE: VerifiedPhone = {
   purePhoneNumber: '13800138000',
   countryCode: '86',
 };
-
-class ManualClock extends Clock {
-  current = START_MS;
-
-  override now(): number {
-    return this.current;
-  }
-
-  advanceSec(sec: number): void {
-    this.current += sec * 1000;
-  }
-}
 
 function b64url(value: string | Buffer): string {
   return Buffer.from(value).toString('base64url');
@@ -78,11 +66,11 @@ const UNAUTHORIZED = { name: 'AppError', code: 'UNAUTHORIZED', status: 401 };
 const TICKET_INVALID = { name: 'AppError', code: 'REGISTRATION_TICKET_INVALID', status: 401 };
 
 describe('TokenService', () => {
-  let clock: ManualClock;
+  let clock: FixedClock;
   let service: TokenService;
 
   beforeEach(() => {
-    clock = new ManualClock();
+    clock = new FixedClock(START_MS);
     const jwt = new JwtService({
       secret: SECRET,
       signOptions: { algorithm: 'HS256' },
@@ -362,39 +350,39 @@ describe('TokenService', () => {
     it('keeps an access token valid at +899 s and refuses it at +901 s', async () => {
       const token = await accessToken();
 
-      clock.advanceSec(899);
+      clock.advance(899 * 1000);
       await expect(service.verifyAccessToken(token)).resolves.toEqual({
         userId: 'user-1',
         familyId: 'family-1',
       });
 
-      clock.advanceSec(2);
+      clock.advance(2 * 1000);
       await expect(service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
     });
 
     it('refuses an access token at exactly +900 s (exp is exclusive)', async () => {
       const token = await accessToken();
 
-      clock.advanceSec(900);
+      clock.advance(900 * 1000);
       await expect(service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
     });
 
     it('keeps a ticket valid at +599 s and refuses it at +601 s', async () => {
       const { registrationTicket } = await service.issueRegistrationTicket(PHONE);
 
-      clock.advanceSec(599);
+      clock.advance(599 * 1000);
       await expect(service.verifyRegistrationTicket(registrationTicket)).resolves.toMatchObject({
         phoneNumber: PHONE.phoneNumber,
       });
 
-      clock.advanceSec(2);
+      clock.advance(2 * 1000);
       await expect(service.verifyRegistrationTicket(registrationTicket)).rejects.toMatchObject(
         TICKET_INVALID,
       );
     });
 
     it('takes iat and exp from the clock, not from the wall time', async () => {
-      clock.current = START_MS - 86_400_000;
+      clock.set(START_MS - 86_400_000);
 
       const payload = decodePayload(await accessToken());
 
@@ -403,9 +391,9 @@ describe('TokenService', () => {
     });
 
     it('documents current behaviour: a token issued in the future still verifies (iat is not checked)', async () => {
-      clock.advanceSec(3600);
+      clock.advance(3600 * 1000);
       const token = await accessToken();
-      clock.current = START_MS;
+      clock.set(START_MS);
 
       // No nbf is set and jsonwebtoken ignores iat without maxAge, so a token
       // whose iat is an hour ahead of the verifier's clock is accepted, and it
@@ -414,12 +402,12 @@ describe('TokenService', () => {
         userId: 'user-1',
         familyId: 'family-1',
       });
-      clock.advanceSec(3600 + 899);
+      clock.advance((3600 + 899) * 1000);
       await expect(service.verifyAccessToken(token)).resolves.toEqual({
         userId: 'user-1',
         familyId: 'family-1',
       });
-      clock.advanceSec(1);
+      clock.advance(1 * 1000);
       await expect(service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
     });
   });

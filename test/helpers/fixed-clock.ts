@@ -1,0 +1,24 @@
+import { Clock } from '../../src/common/clock';
+
+/**
+ * Time that stands still until the test moves it, for unit specs that assert
+ * exact expiry instants. (E2E suites, which also wait on real timers, use
+ * ManualClock: real time plus an offset.)
+ */
+export class FixedClock extends Clock {
+  constructor(public current = 1_700_000_000_000) {
+    super();
+  }
+
+  override now(): number {
+    return this.current;
+  }
+
+  set(ms: number): void {
+    this.current = ms;
+  }
+
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
