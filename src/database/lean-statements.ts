@@ -1,4 +1,5 @@
 import { ObjectLiteral, Repository } from 'typeorm';
+import { Driver } from 'typeorm/driver/Driver';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 /**
@@ -16,19 +17,24 @@ import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
  * `?` placeholders.
  */
 export class LeanStatements<T extends ObjectLiteral> {
+  private readonly driver: Driver;
   private readonly columns: ColumnMetadata[];
+  private readonly byProperty: Map<string, ColumnMetadata>;
   private readonly table: string;
   private readonly selectList: string;
+  private readonly insertSql: string;
   private readonly findSql = new Map<string, string>();
   private readonly updateSql = new Map<string, string>();
-  private insertSql?: string;
 
   constructor(private readonly repository: Repository<T>) {
     const { metadata } = repository;
-    const driver = repository.manager.connection.driver;
+    this.driver = repository.manager.connection.driver;
     this.columns = metadata.columns;
-    this.table = driver.escape(metadata.tableName);
-    this.selectList = this.columns.map((c) => driver.escape(c.databaseName)).join(', ');
+    this.byProperty = new Map(this.columns.map((c) => [c.propertyName, c]));
+    this.table = this.driver.escape(metadata.tableName);
+    this.selectList = this.columns.map((c) => this.escape(c)).join(', ');
+    const placeholders = this.columns.map(() => '?').join(', ');
+    this.insertSql = `INSERT INTO ${this.table} (${this.selectList}) VALUES (${placeholders})`;
   }
 
   /** `SELECT <all columns> FROM t WHERE <property> = ? LIMIT 1`, hydrated like `findOneBy`. */
@@ -66,15 +72,12 @@ export class LeanStatements<T extends ObjectLiteral> {
 
   /** `INSERT INTO t (<every column>) VALUES (?, …)`; properties left undefined are stored as NULL. */
   async insert(entity: T): Promise<void> {
-    this.insertSql ??= `INSERT INTO ${this.table} (${this.selectList}) VALUES (${this.columns
-      .map(() => '?')
-      .join(', ')})`;
     const values = this.columns.map((c) => this.persistent(c.getEntityValue(entity), c) ?? null);
     await this.repository.query(this.insertSql, values);
   }
 
   private column(property: string): ColumnMetadata {
-    const column = this.columns.find((c) => c.propertyName === property);
+    const column = this.byProperty.get(property);
     if (!column) {
       throw new Error(`${this.repository.metadata.name} has no column for ${property}`);
     }
@@ -82,21 +85,20 @@ export class LeanStatements<T extends ObjectLiteral> {
   }
 
   private escape(column: ColumnMetadata): string {
-    return this.repository.manager.connection.driver.escape(column.databaseName);
+    return this.driver.escape(column.databaseName);
   }
 
   private persistent(value: unknown, column: ColumnMetadata): unknown {
-    return this.repository.manager.connection.driver.preparePersistentValue(value, column);
+    return this.driver.preparePersistentValue(value, column);
   }
 
   private hydrate(row: Record<string, unknown>): T {
-    const driver = this.repository.manager.connection.driver;
     const entity = this.repository.create();
     for (const column of this.columns) {
       const raw = row[column.databaseName];
       column.setEntityValue(
         entity,
-        raw === undefined || raw === null ? null : driver.prepareHydratedValue(raw, column),
+        raw === undefined || raw === null ? null : this.driver.prepareHydratedValue(raw, column),
       );
     }
     return entity;
