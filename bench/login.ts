@@ -553,17 +553,18 @@ async function drive(
   const result = await tracker;
   // A cold burst sends one request per connection: its latency is the connect.
   if (!('duration' in limit)) return result;
-  steady.sort((a, b) => a - b);
-  const at = (q: number) => steady[Math.min(steady.length - 1, Math.floor(q * steady.length))] ?? 0;
+  return { ...result, latency: summarize(steady), firstRequestMax };
+}
+
+/** p50/p99/max/mean of latencies in ms, in autocannon's result shape (0 when there are none). */
+function summarize(latencies: number[]): CannonResult['latency'] {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return {
-    ...result,
-    latency: {
-      p50: at(0.5),
-      p99: at(0.99),
-      max: steady[steady.length - 1] ?? 0,
-      average: steady.reduce((a, b) => a + b, 0) / Math.max(1, steady.length),
-    },
-    firstRequestMax,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: sorted[sorted.length - 1] ?? 0,
+    average: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length),
   };
 }
 
@@ -635,9 +636,6 @@ async function openLoop(
   const sendingEndedAt = performance.now();
   await Promise.all(inFlight);
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   const ok = Object.entries(statusCodeStats)
     .filter(([status]) => status.startsWith('2'))
     .reduce((sum, [, { count }]) => sum + count, 0);
@@ -647,12 +645,7 @@ async function openLoop(
     errors,
     timeouts,
     duration: (sendingEndedAt - startedAt) / 1000,
-    latency: {
-      p50: at(0.5),
-      p99: at(0.99),
-      max: latencies[latencies.length - 1] ?? 0,
-      average: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
-    },
+    latency: summarize(latencies),
     requests: { total: sent },
     statusCodeStats,
   };

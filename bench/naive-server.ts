@@ -70,32 +70,35 @@ function main(): void {
     'INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
   );
 
+  const tokenUrl = `${wechat}/cgi-bin/token?grant_type=client_credential&appid=${encodeURIComponent(appid)}&secret=${encodeURIComponent(secret)}`;
+  async function fetchToken(): Promise<Record<string, unknown>> {
+    const token = await call(agent, 'GET', tokenUrl);
+    if (typeof token.access_token === 'string') {
+      cached = {
+        token: token.access_token,
+        expiresAt: Date.now() + (Number(token.expires_in) - 300) * 1000,
+      };
+    }
+    return token;
+  }
+
+  /** The phone call, with a fresh token unless one is cached (--cache-token) and `fresh` is not asked. */
+  async function askPhone(code: string, fresh: boolean): Promise<Record<string, unknown>> {
+    let accessToken =
+      cacheToken && !fresh && cached && cached.expiresAt > Date.now() ? cached.token : undefined;
+    if (accessToken === undefined) {
+      const token = await fetchToken();
+      if (token.errcode !== undefined && token.errcode !== 0) return token;
+      accessToken = String(token.access_token);
+    }
+    const phoneUrl = `${wechat}/wxa/business/getuserphonenumber?access_token=${encodeURIComponent(accessToken)}`;
+    return call(agent, 'POST', phoneUrl, JSON.stringify({ code }));
+  }
+
   async function phoneLogin(code: string): Promise<{ status: number; body: object }> {
-    const tokenUrl = `${wechat}/cgi-bin/token?grant_type=client_credential&appid=${encodeURIComponent(appid)}&secret=${encodeURIComponent(secret)}`;
-    const fetchToken = async (): Promise<Record<string, unknown>> => {
-      const token = await call(agent, 'GET', tokenUrl);
-      if (cacheToken && typeof token.access_token === 'string') {
-        cached = {
-          token: token.access_token,
-          expiresAt: Date.now() + (Number(token.expires_in) - 300) * 1000,
-        };
-      }
-      return token;
-    };
-    const askPhone = async (fresh: boolean) => {
-      let accessToken =
-        cacheToken && !fresh && cached && cached.expiresAt > Date.now() ? cached.token : undefined;
-      if (accessToken === undefined) {
-        const token = await fetchToken();
-        if (token.errcode !== undefined && token.errcode !== 0) return token;
-        accessToken = String(token.access_token);
-      }
-      const phoneUrl = `${wechat}/wxa/business/getuserphonenumber?access_token=${encodeURIComponent(accessToken)}`;
-      return call(agent, 'POST', phoneUrl, JSON.stringify({ code }));
-    };
-    let answer = await askPhone(false);
+    let answer = await askPhone(code, false);
     if (cacheToken && (answer.errcode === 40001 || answer.errcode === 42001)) {
-      answer = await askPhone(true);
+      answer = await askPhone(code, true);
     }
     if (answer.errcode !== 0) {
       // A failed token fetch lands here too (its errcode, never 40029/40163).
