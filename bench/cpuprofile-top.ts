@@ -54,7 +54,8 @@ function label(frame: CallFrame): string {
   const name = frame.functionName || '(anonymous)';
   if (frame.url === '') return name;
   const file = frame.url.split('/').slice(-1)[0];
-  return `${name} ${ownerOf(frame.url)}${ownerOf(frame.url).endsWith(file) ? '' : `/${file}`}:${frame.lineNumber + 1}`;
+  const owner = ownerOf(frame.url);
+  return `${name} ${owner}${owner.endsWith(file) ? '' : `/${file}`}:${frame.lineNumber + 1}`;
 }
 
 export function summarizeCpuProfile(path: string, top = 25, window?: Window): string {

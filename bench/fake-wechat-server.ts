@@ -28,7 +28,8 @@
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { TOKEN_OVERLAP_MS, WechatSimulator } from '../src/wechat/simulator/wechat-simulator';
-import { argValue, BENCH_APPS, BenchApp, benchPhone, readBody } from './support';
+import { readBody, sendJson } from '../test/helpers/http-io';
+import { argValue, BENCH_APPS, BenchApp, benchPhone } from './support';
 
 export interface AppStats {
   tokenFetches: number;
@@ -82,10 +83,10 @@ class BenchWechatApp {
 
   /** See SUPERSEDED_TOKEN_GRACE_MS. A live (never superseded) token is never pruned. */
   pruneSupersededTokens(): void {
-    const tokens = (this.simulator as unknown as { tokens: Map<string, { expiresAt: number }> })
-      .tokens;
-    const cutoff = Date.now() - SUPERSEDED_TOKEN_GRACE_MS + TOKEN_OVERLAP_MS;
-    for (const [token, issued] of tokens) if (issued.expiresAt < cutoff) tokens.delete(token);
+    // A superseded token expires TOKEN_OVERLAP_MS after it was superseded.
+    this.simulator.forgetTokensExpiringBefore(
+      Date.now() - SUPERSEDED_TOKEN_GRACE_MS + TOKEN_OVERLAP_MS,
+    );
   }
 }
 
@@ -101,7 +102,7 @@ function main(): void {
   const server = createServer((req, res) => {
     void onRequest(req, res).catch((error: unknown) => {
       process.stderr.write(`fake-wechat: ${String(error)}\n`);
-      if (!res.headersSent) send(res, 500, '{"errcode":-1,"errmsg":"fake crashed"}');
+      if (!res.headersSent) sendJson(res, 500, '{"errcode":-1,"errmsg":"fake crashed"}');
     });
   });
   // Longer than anything in the benchmark: an idle keep-alive socket the app
@@ -131,31 +132,31 @@ function main(): void {
       body,
     });
     count(app.stats, path, answer.body.errcode);
-    send(res, answer.status, JSON.stringify(answer.body));
+    sendJson(res, answer.status, JSON.stringify(answer.body));
   }
 
   function control(url: URL, res: ServerResponse): void {
     const app = apps[(url.searchParams.get('app') ?? 'main') as BenchApp];
     switch (url.pathname) {
       case '/__control/phone-codes': {
-        if (!app) return send(res, 400, '{"error":"app must be main or naive"}');
+        if (!app) return sendJson(res, 400, '{"error":"app must be main or naive"}');
         const n = Math.min(Number(url.searchParams.get('n') ?? 1), 200_000);
         if (!Number.isInteger(n) || n < 0)
-          return send(res, 400, '{"error":"n must be a whole number"}');
+          return sendJson(res, 400, '{"error":"n must be a whole number"}');
         const users = Number(url.searchParams.get('users') ?? 2000);
         const phone = url.searchParams.get('phone') ?? undefined;
-        return send(res, 200, JSON.stringify({ codes: app.mint(n, users, phone) }));
+        return sendJson(res, 200, JSON.stringify({ codes: app.mint(n, users, phone) }));
       }
       case '/__control/stats': {
         const stats: FakeStats = { main: apps.main.stats, naive: apps.naive.stats };
-        return send(res, 200, JSON.stringify(stats));
+        return sendJson(res, 200, JSON.stringify(stats));
       }
       case '/__control/reset':
         apps.main.stats = zeroStats();
         apps.naive.stats = zeroStats();
-        return send(res, 200, '{"ok":true}');
+        return sendJson(res, 200, '{"ok":true}');
       default:
-        return send(res, 404, '{"error":"unknown control route"}');
+        return sendJson(res, 404, '{"error":"unknown control route"}');
     }
   }
 
@@ -185,11 +186,6 @@ function count(stats: AppStats, path: string, errcode: unknown): void {
     default:
       stats.otherCalls++;
   }
-}
-
-function send(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(body);
 }
 
 if (require.main === module) main();

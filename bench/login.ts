@@ -47,9 +47,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../test/helpers/app-process';
 import { summarizeCpuProfile } from './cpuprofile-top';
 import type { AppStats, FakeStats } from './fake-wechat-server';
 import { argValue, BENCH_APPS, BenchApp, benchPhone, hasFlag } from './support';
@@ -191,17 +191,6 @@ async function stopChild(child: Child, timeoutMs = 10_000): Promise<void> {
 
 function killAll(): void {
   for (const child of children) child.proc.kill('SIGKILL');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 function tail(file: string, lines = 20): string {

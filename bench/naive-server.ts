@@ -25,7 +25,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Agent, createServer, request, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { argValue, benchPhone, readBody } from './support';
+import { readBody } from '../test/helpers/http-io';
+import { argValue, benchPhone, hasFlag } from './support';
 
 // Untyped CommonJS modules (no @types in the repo): the few members used here.
 interface SqliteStatement {
@@ -57,7 +58,7 @@ function main(): void {
   const secret = required('--secret');
   const jwtSecret = required('--jwt-secret');
   const users = Number(argValue('--users') ?? 2000);
-  const cacheToken = process.argv.includes('--cache-token');
+  const cacheToken = hasFlag('--cache-token');
   let cached: { token: string; expiresAt: number } | undefined;
   const db = openDatabase(required('--db'), users);
   const agent = new Agent({ keepAlive: true });

@@ -1,5 +1,4 @@
 /** Small helpers shared by the benchmark's scripts and child processes. */
-import type { IncomingMessage } from 'node:http';
 
 /** `--name value` or `--name=value` from the command line. */
 export function argValue(name: string, argv = process.argv): string | undefined {
@@ -11,15 +10,6 @@ export function argValue(name: string, argv = process.argv): string | undefined 
 
 export function hasFlag(name: string, argv = process.argv): boolean {
   return argv.includes(name);
-}
-
-export function readBody(stream: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    stream.on('error', reject);
-  });
 }
 
 /** The two WeChat apps the fake serves: the app under test and the naive baseline. */

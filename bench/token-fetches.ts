@@ -26,7 +26,6 @@ import { HttpService } from '@nestjs/axios';
 import { Logger } from '@nestjs/common';
 import axios from 'axios';
 import { DataSource } from 'typeorm';
-import { Clock } from '../src/common/clock';
 import { TokenMode, WechatConfig } from '../src/config/wechat.config';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { AccessTokenService } from '../src/wechat/access-token.service';
@@ -41,6 +40,7 @@ import {
 } from '../src/wechat/simulator/wechat-simulator';
 import { WechatAccessToken } from '../src/wechat/wechat-access-token.entity';
 import { WechatApiClient } from '../src/wechat/wechat-api.client';
+import { FixedClock } from '../test/helpers/fixed-clock';
 import { argValue } from './support';
 
 const INSTANCES = 4;
@@ -53,14 +53,6 @@ const APP = { appId: 'wxbench0000000token', secret: 'bench-token-app-secret-0001
 const TOKEN_PATHS = new Set(['/cgi-bin/token', '/cgi-bin/stable_token']);
 const PHONE_PATH = '/wxa/business/getuserphonenumber';
 const START = Date.UTC(2025, 0, 1);
-
-class ManualClock extends Clock {
-  current = START;
-
-  override now(): number {
-    return this.current;
-  }
-}
 
 /** Which login, if any, a WeChat call was made for. */
 const loginContext = new AsyncLocalStorage<true>();
@@ -130,7 +122,7 @@ async function run(
   await dataSource.initialize();
   await dataSource.runMigrations();
 
-  const clock = new ManualClock();
+  const clock = new FixedClock(START);
   const simulator = new CountingSimulator(clock, [APP]);
   const config: WechatConfig = {
     apps: [APP],
@@ -175,7 +167,7 @@ async function run(
     for (const { tokens } of instances) tokens.onApplicationBootstrap();
   }
   for (let elapsed = 0; elapsed < hours * 3_600_000; elapsed += TICK_MS) {
-    clock.current = START + elapsed;
+    clock.set(START + elapsed);
     const work: Promise<void>[] = [];
     if (strategy === 'central') {
       for (const { tokens } of instances) work.push(tokens.refreshIfDue());

@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { WechatSimulator } from '../../src/wechat/simulator/wechat-simulator';
+import { readBody, sendJson } from './http-io';
 import { ManualClock } from './manual-clock';
 
 export const FAKE_APPID = 'wxe2e0000000000001';
@@ -144,7 +145,7 @@ export class FakeWechat {
       const info = answer.body.phone_info as { watermark: { appid: string } };
       info.watermark.appid = this.watermarkAppId;
     }
-    send(res, answer.status, JSON.stringify(answer.body));
+    sendJson(res, answer.status, JSON.stringify(answer.body));
   }
 
   private answerFault(res: ServerResponse, fault: Fault): void {
@@ -152,22 +153,8 @@ export class FakeWechat {
       this.hanging.add(res);
       return;
     }
-    if ('httpStatus' in fault) return send(res, fault.httpStatus, '<html>error</html>');
-    if ('body' in fault) return send(res, 200, fault.body);
-    send(res, 200, JSON.stringify({ errcode: fault.errcode, errmsg: fault.errmsg ?? 'fault' }));
+    if ('httpStatus' in fault) return sendJson(res, fault.httpStatus, '<html>error</html>');
+    if ('body' in fault) return sendJson(res, 200, fault.body);
+    sendJson(res, 200, JSON.stringify({ errcode: fault.errcode, errmsg: fault.errmsg ?? 'fault' }));
   }
-}
-
-function send(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(body);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

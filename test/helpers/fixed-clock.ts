@@ -1,9 +1,10 @@
 import { Clock } from '../../src/common/clock';
 
 /**
- * Time that stands still until the test moves it, for unit specs that assert
- * exact expiry instants. (E2E suites, which also wait on real timers, use
- * ManualClock: real time plus an offset.)
+ * Time that stands still until the caller moves it, for unit specs that assert
+ * exact expiry instants and for simulated days (bench/token-fetches.ts). (E2E
+ * suites, which also wait on real timers, use ManualClock: real time plus an
+ * offset.)
  */
 export class FixedClock extends Clock {
   constructor(public current = 1_700_000_000_000) {

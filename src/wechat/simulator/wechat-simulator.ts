@@ -109,6 +109,17 @@ export class WechatSimulator {
     this.stableTokens.clear();
   }
 
+  /**
+   * Drops every token that stops (or stopped) working before `cutoffMs`; such a
+   * token then answers 40001 (unknown) rather than 42001. For long simulated
+   * runs that issue many classic tokens: each new one walks all those kept.
+   */
+  forgetTokensExpiringBefore(cutoffMs: number): void {
+    for (const [token, issued] of this.tokens) {
+      if (issued.expiresAt < cutoffMs) this.tokens.delete(token);
+    }
+  }
+
   handle(request: SimulatorRequest): SimulatorAnswer {
     this.forgetExpired();
     const route = `${request.method.toUpperCase()} ${request.path}`;
