@@ -14,7 +14,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
+import { freePort } from '../../test/helpers/app-process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -76,18 +76,6 @@ export function httpCall(
     );
     req.on('error', reject);
     req.end(payload);
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as net.AddressInfo;
-      server.close(() => resolve(address.port));
-    });
   });
 }
 
