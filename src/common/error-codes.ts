@@ -41,7 +41,8 @@ export const ERROR_CODES = {
   },
   REFRESH_TOKEN_EXPIRED: {
     status: 401,
-    description: 'The refresh token is past its lifetime (JWT_REFRESH_TTL). Log in again.',
+    description:
+      'The refresh token is past its lifetime (JWT_REFRESH_TTL), or its login is past SESSION_MAX_AGE however often it was refreshed. Log in again.',
   },
   REFRESH_TOKEN_REUSED: {
     status: 401,

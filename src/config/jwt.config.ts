@@ -7,6 +7,8 @@ export interface JwtConfig {
   secret: string;
   accessTtlSec: number;
   refreshTtlSec: number;
+  /** Absolute life of a login's refresh family, however often it rotates. */
+  sessionMaxAgeSec: number;
   registrationTicketTtlSec: number;
 }
 
@@ -60,6 +62,7 @@ export function readJwtConfig(env: EnvReader): JwtConfig {
     secret,
     accessTtlSec: env.durationSeconds('JWT_ACCESS_TTL', '15m'),
     refreshTtlSec: env.durationSeconds('JWT_REFRESH_TTL', '30d'),
+    sessionMaxAgeSec: env.durationSeconds('SESSION_MAX_AGE', '180d'),
     registrationTicketTtlSec: env.durationSeconds('REGISTRATION_TICKET_TTL', '10m'),
   };
 }

@@ -134,6 +134,15 @@ describe('validateEnv', () => {
     it('reads durations such as JWT_ACCESS_TTL=30s in seconds', () => {
       expect(readJwtConfig(new EnvReader({ JWT_ACCESS_TTL: '30s' })).accessTtlSec).toBe(30);
     });
+
+    it('reads SESSION_MAX_AGE like the token lifetimes, 180 days by default', () => {
+      expect(readJwtConfig(new EnvReader({})).sessionMaxAgeSec).toBe(180 * 86_400);
+      expect(readJwtConfig(new EnvReader({ SESSION_MAX_AGE: '90d' })).sessionMaxAgeSec).toBe(
+        90 * 86_400,
+      );
+      expect(problemsOf({ SESSION_MAX_AGE: 'forever' })).toEqual([about('SESSION_MAX_AGE')]);
+      expect(problemsOf({ SESSION_MAX_AGE: '0d' })).toEqual([about('SESSION_MAX_AGE')]);
+    });
   });
 
   describe('DATABASE_URL', () => {

@@ -82,6 +82,7 @@ describe('LeanStatements', () => {
       tokenHash: 'a'.repeat(64),
       createdAt: new Date('2026-01-02T03:04:05.678Z'),
       expiresAt: new Date('2026-02-01T03:04:05.678Z'),
+      familyStartedAt: new Date('2026-01-02T03:04:05.678Z'),
       usedAt: null,
       revokedAt: null,
     });

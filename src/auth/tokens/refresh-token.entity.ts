@@ -30,9 +30,20 @@ export class RefreshToken {
   @Column({ name: 'expires_at', type: 'datetime' })
   expiresAt: Date;
 
-  /** When it was exchanged for its successor (rotation). */
-  @Column({ name: 'used_at', type: 'datetime', nullable: true })
+  /**
+   * When it was exchanged for its successor (rotation). Milliseconds, because
+   * the refresh grace window is measured from it and is shorter than the
+   * second MySQL's plain DATETIME would round to.
+   */
+  @Column({ name: 'used_at', type: 'datetime', precision: 3, nullable: true })
   usedAt: Date | null;
+
+  /**
+   * When the login that started this family happened, copied to every
+   * successor: SESSION_MAX_AGE is counted from it, whatever the rotations.
+   */
+  @Column({ name: 'family_started_at', type: 'datetime' })
+  familyStartedAt: Date;
 
   @Column({ name: 'replaced_by', type: 'varchar', length: 36, nullable: true })
   replacedBy: string | null;

@@ -15,6 +15,7 @@ const config: JwtConfig = {
   secret: SECRET,
   accessTtlSec: 900,
   refreshTtlSec: 2592000,
+  sessionMaxAgeSec: 15552000,
   registrationTicketTtlSec: 600,
 };
 
