@@ -1,11 +1,15 @@
 import request from 'supertest';
+import { IsNull, Not } from 'typeorm';
 import { RefreshToken } from '../src/auth/tokens/refresh-token.entity';
+import { REFRESH_REUSE_GRACE_MS } from '../src/auth/tokens/refresh-token.service';
 import { User } from '../src/users/user.entity';
 import { WechatAccount } from '../src/users/wechat-account.entity';
 import { FakeWechat } from './helpers/fake-wechat';
 import { LoginBody, LoginFlow, NotRegisteredBody } from './helpers/login-flow';
 import { useAppWithFakeWechat } from './helpers/suite';
 import { TestApp } from './helpers/test-app';
+
+const DAY = 86_400_000;
 
 interface PairBody {
   accessToken: string;
@@ -51,7 +55,7 @@ describe('session lifecycle: refresh rotation, logout, silent login, profile (e2
     it('revokes the whole family when a spent token comes back after the grace window', async () => {
       const session = await flow.registerNewUser(nextPhone());
       const child = (await refresh(session.refreshToken).expect(200)).body as PairBody;
-      t.clock.advance(11_000);
+      t.clock.advance(REFRESH_REUSE_GRACE_MS + 1000);
       const reused = await refresh(session.refreshToken).expect(401);
       expect(reused.body).toMatchObject({ code: 'REFRESH_TOKEN_REUSED' });
       // The thief's (or the victim's) newer token dies with the family.
@@ -68,6 +72,64 @@ describe('session lifecycle: refresh rotation, logout, silent login, profile (e2
       const tokens = new Set(results.map((r) => (r.body as PairBody).refreshToken));
       expect(tokens.size).toBe(1);
       await refresh([...tokens][0]).expect(200);
+    });
+
+    it('logs a replay inside the grace window (family, user, delay), never the token', async () => {
+      const session = await flow.registerNewUser(nextPhone());
+      const first = (await refresh(session.refreshToken).expect(200)).body as PairBody;
+      t.clock.advance(REFRESH_REUSE_GRACE_MS / 2);
+      const before = t.logs.lines.length;
+
+      const replay = await refresh(session.refreshToken).expect(200);
+
+      expect((replay.body as PairBody).refreshToken).toBe(first.refreshToken);
+      const { familyId } = await t.dataSource
+        .getRepository(RefreshToken)
+        .findOneByOrFail({ userId: session.user.id, usedAt: Not(IsNull()) });
+      const logged = t.logs.lines.slice(before).filter((line) => line.includes('replayed'));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toContain(familyId);
+      expect(logged[0]).toContain(session.user.id);
+      expect(logged[0]).toMatch(/replayed \d+ ms after its first use/);
+      expect(logged[0]).toContain('"level":40');
+      for (const token of [session.refreshToken, first.refreshToken]) {
+        expect(t.logs.text).not.toContain(token.slice(3));
+      }
+    });
+
+    it('refuses the refresh of a user that no longer exists, and ends the family', async () => {
+      const session = await flow.registerNewUser(nextPhone());
+      const child = (await refresh(session.refreshToken).expect(200)).body as PairBody;
+      await t.dataSource.getRepository(User).delete({ id: session.user.id });
+
+      const res = await refresh(child.refreshToken).expect(401);
+
+      expect(res.body).toMatchObject({ code: 'REFRESH_TOKEN_INVALID' });
+      const live = await t.dataSource
+        .getRepository(RefreshToken)
+        .countBy({ userId: session.user.id, revokedAt: IsNull() });
+      expect(live).toBe(0);
+    });
+
+    it('ends a login at SESSION_MAX_AGE (180 days) however often it refreshes', async () => {
+      const session = await flow.registerNewUser(nextPhone());
+      const loginAt = t.clock.now();
+      let token = session.refreshToken;
+      // Every 29 days, within the 30-day idle lifetime: day 174 is the last rotation.
+      for (let day = 29; day < 180; day += 29) {
+        t.clock.advance(29 * DAY);
+        token = ((await refresh(token).expect(200)).body as PairBody).refreshToken;
+      }
+      const rows = await t.dataSource
+        .getRepository(RefreshToken)
+        .findBy({ userId: session.user.id });
+      for (const row of rows) {
+        expect(row.expiresAt.getTime()).toBeLessThanOrEqual(loginAt + 180 * DAY);
+      }
+
+      t.clock.advance(7 * DAY);
+      const res = await refresh(token).expect(401);
+      expect(res.body).toMatchObject({ code: 'REFRESH_TOKEN_EXPIRED' });
     });
 
     it('refuses an expired refresh token with REFRESH_TOKEN_EXPIRED', async () => {

@@ -1,4 +1,5 @@
 import { QueryFailedError } from 'typeorm';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { isDeadlock, retryOnDeadlock } from './deadlock';
 
 /** What mysql2 hands TypeORM when InnoDB picks a victim or gives up waiting. */
@@ -48,5 +49,11 @@ describe('retryOnDeadlock', () => {
 
     await expect(retryOnDeadlock(work, { attempts: 5 })).rejects.toBe(duplicate);
     expect(work).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('a deadlock that outlasts its retries', () => {
+  it('reaches the client as 503 DATABASE_UNAVAILABLE (contention), not as a 500', () => {
+    expect(isDatabaseUnavailable(mysqlError('ER_LOCK_DEADLOCK', 1213))).toBe(true);
   });
 });
