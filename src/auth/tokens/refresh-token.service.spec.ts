@@ -27,7 +27,7 @@ describe('RefreshTokenService', () => {
   let rows: Repository<RefreshToken>;
   let clock: FixedClock;
   let service: RefreshTokenService;
-  let warn: jest.SpyInstance;
+  let warn: jest.SpyInstance<void, [message: unknown, ...rest: unknown[]]>;
 
   beforeEach(async () => {
     dataSource = new DataSource(

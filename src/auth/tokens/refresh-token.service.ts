@@ -67,9 +67,7 @@ export class RefreshTokenService {
   async issue(userId: string): Promise<IssuedRefreshToken> {
     const refreshToken = `rt_${randomBytes(32).toString('base64url')}`;
     const familyId = randomUUID();
-    await this.lean.insert(
-      this.newRow(refreshToken, userId, familyId, new Date(this.clock.now())),
-    );
+    await this.lean.insert(this.newRow(refreshToken, userId, familyId, new Date(this.clock.now())));
     return { refreshToken, userId, familyId };
   }
 
