@@ -26,7 +26,9 @@ export class SessionController {
     summary: 'Exchange a refresh token for a new pair (rotation)',
     description:
       'The presented refresh token is spent. Presenting it again later revokes the whole session ' +
-      '(REFRESH_TOKEN_REUSED); within 10 s (a client racing itself) the same new refresh token is returned instead.',
+      '(REFRESH_TOKEN_REUSED); within 2 s (a client racing itself) the same new refresh token is returned instead, ' +
+      'and the replay is logged. A login ends SESSION_MAX_AGE after it was made, however often it refreshes ' +
+      '(REFRESH_TOKEN_EXPIRED).',
   })
   @ApiOkResponse({ type: SessionPairDto })
   @ApiErrors(
