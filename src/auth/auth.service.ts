@@ -110,7 +110,9 @@ export class AuthService {
     }
     const binding = await this.bindings.bind(user, appId, account, 'wechat');
     if (!binding.bound) {
-      this.logger.warn(`WeChat account of app ${appId} not bound to user ${user.id}: ${binding.reason}`);
+      this.logger.warn(
+        `WeChat account of app ${appId} not bound to user ${user.id}: ${binding.reason}`,
+      );
     }
     return this.startSession(await this.users.recordLogin(binding.user));
   }

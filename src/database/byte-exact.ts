@@ -8,4 +8,3 @@
  * on MySQL/MariaDB that each column's collation is the one its entity declares.
  */
 export const BYTE_EXACT = 'utf8mb4_bin';
-

@@ -23,8 +23,7 @@ export type BindingProof = 'phone' | 'wechat';
 
 /** How a binding came out; `reason` says why it was skipped, for the log. */
 export type BindingOutcome =
-  | { bound: true; user: User }
-  | { bound: false; user: User; reason: string };
+  { bound: true; user: User } | { bound: false; user: User; reason: string };
 
 /**
  * Binds WeChat accounts (an openid per mini-program, and the unionid shared by
