@@ -273,24 +273,31 @@ describe('WeChat identities bound to users (e2e)', () => {
     });
 
     it('turns a race for one WeChat account into one binding and one skipped binding, never a 500', async () => {
-      for (let round = 0; round < 5; round++) {
+      for (let round = 0; round < 6; round++) {
+        // Even rounds race for one openid; odd rounds for one unionid from two apps,
+        // where only the unique index on users.unionid can tell them apart.
+        const apps = round % 2 === 0 ? [SHOP, SHOP] : [SHOP, CARD];
+        const unionid = `u_race_${round}`;
+        const openids = apps.map((app, i) =>
+          round % 2 === 0 ? `o_race_${round}` : `o_race_${round}_${i}`,
+        );
         const phones = [nextPhone(), nextPhone()];
         const users = await Promise.all(phones.map((phone) => registered(phone)));
         const results = await Promise.all(
-          phones.map((phone) =>
-            phoneLogin(SHOP, phone, loginCode(SHOP, `o_race_${round}`, `u_race_${round}`)),
+          phones.map((phone, i) =>
+            phoneLogin(apps[i], phone, loginCode(apps[i], openids[i], unionid)),
           ),
         );
         expect(results.map((r) => r.status)).toEqual([200, 200]);
         const bound = results.map((r) => (r.body as LoginWithBinding).wechatAccountBound);
-        expect(bound.sort()).toEqual([false, true]);
-        const winner =
-          users[results.findIndex((r) => (r.body as LoginWithBinding).wechatAccountBound)];
-        expect(
-          await t.dataSource.getRepository(User).findBy({ unionid: `u_race_${round}` }),
-        ).toEqual([expect.objectContaining({ id: winner.user.id })]);
-        const silent = await silentLogin(SHOP, `o_race_${round}`).expect(200);
-        expect((silent.body as LoginBody).user.id).toBe(winner.user.id);
+        expect([...bound].sort()).toEqual([false, true]);
+        const winner = bound.indexOf(true);
+        expect(await t.dataSource.getRepository(User).findBy({ unionid })).toEqual([
+          expect.objectContaining({ id: users[winner].user.id }),
+        ]);
+        expect(await bindingsOf(users[1 - winner].user.id)).toEqual([]);
+        const silent = await silentLogin(apps[winner], openids[winner]).expect(200);
+        expect((silent.body as LoginBody).user.id).toBe(users[winner].user.id);
       }
     });
   });
