@@ -77,6 +77,7 @@ export class PhoneProofBindings {
 
 function describe(error: unknown): string {
   if (error instanceof AppError) return `${error.code}: ${error.message}`;
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  // Not a WeChat answer we know: its name only, as a message could carry anything.
+  if (error instanceof Error) return error.name;
   return 'unknown error';
 }

@@ -59,12 +59,13 @@ export class WechatBindingsService {
       if (!isUniqueViolation(error) && !isDeadlock(error)) throw error;
     }
     // A concurrent binding of the same openid or unionid got there first:
-    // look again at what it left, once.
+    // look again at what it left (the user's unionid included), once.
+    const fresh = (await this.users.findOneBy({ id: user.id })) ?? user;
     try {
-      return await this.bindOnce(user, appId, identity, proof);
+      return await this.bindOnce(fresh, appId, identity, proof);
     } catch (error) {
       if (!isUniqueViolation(error) && !isDeadlock(error)) throw error;
-      return skipped(user, 'a concurrent binding of the same WeChat account won');
+      return skipped(fresh, 'a concurrent binding of the same WeChat account won');
     }
   }
 

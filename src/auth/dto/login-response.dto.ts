@@ -26,7 +26,8 @@ export class LoginResponseDto extends SessionPairDto {
 
   @ApiPropertyOptional({
     description:
-      'Present whenever a `loginCode` was sent (with register: also when the registration ticket carries one). ' +
+      'On phone-login, register and /getPhoneNumber: present whenever a `loginCode` was sent (with register: also ' +
+      'when the registration ticket carries one); never on silent login, where the account is bound already. ' +
       '`true`: this WeChat account is bound to the user, so POST /auth/wechat/session logs in silently. ' +
       '`false`: the binding was skipped and the login went ahead on the phone proof alone: WeChat did not ' +
       'resolve the loginCode (invalid, expired, blocked user, outage), or its openid or unionid belongs to ' +
