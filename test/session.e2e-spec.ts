@@ -247,9 +247,9 @@ describe('session lifecycle: refresh rotation, logout, silent login, profile (e2
         .expect(200);
     });
 
-    it('refuses to bind one WeChat account to a second user (409) and changes nothing', async () => {
+    it('never moves one WeChat account to a second user: the login succeeds, the binding is skipped', async () => {
       const owner = nextPhone();
-      await flow.registerNewUser(owner);
+      const first = await flow.registerNewUser(owner);
       await request(t.url)
         .post('/auth/wechat/phone-login')
         .send({ code: wechat.phoneCode(owner), loginCode: wechat.loginCode('o_dave') })
@@ -261,11 +261,16 @@ describe('session lifecycle: refresh rotation, logout, silent login, profile (e2
           code: wechat.phoneCode(other.user.phoneNumber.slice(3)),
           loginCode: wechat.loginCode('o_dave'),
         })
-        .expect(409);
-      expect(res.body).toMatchObject({ code: 'WECHAT_ACCOUNT_ALREADY_BOUND' });
+        .expect(200);
+      expect(res.body).toMatchObject({ user: { id: other.user.id }, wechatAccountBound: false });
       expect(
         await t.dataSource.getRepository(WechatAccount).countBy({ userId: other.user.id }),
       ).toBe(0);
+      const silent = await request(t.url)
+        .post('/auth/wechat/session')
+        .send({ loginCode: wechat.loginCode('o_dave') })
+        .expect(200);
+      expect((silent.body as LoginBody).user.id).toBe(first.user.id);
     });
 
     it('never returns or logs the session_key', async () => {

@@ -45,14 +45,16 @@ export class AuthController {
     summary: 'Log in with the code of the getPhoneNumber button',
     description:
       'Exchanges the code with WeChat for the verified phone number. Registered → 200 with tokens. ' +
-      'Not registered → 404 PHONE_NOT_REGISTERED with the number and a registrationTicket for POST /auth/wechat/register.',
+      'Not registered → 404 PHONE_NOT_REGISTERED with the number and a registrationTicket for POST /auth/wechat/register. ' +
+      'The phone proof wins: an optional `loginCode` is bound when it can be and never changes the answer ' +
+      '(`wechatAccountBound` in the 200 says whether it was bound).',
   })
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiNotFoundResponse({
     type: PhoneNotRegisteredDto,
     description: '`PHONE_NOT_REGISTERED`: WeChat verified the phone but no user has it.',
   })
-  @ApiErrors(...WECHAT_LOGIN_ERRORS, 'WECHAT_ACCOUNT_ALREADY_BOUND')
+  @ApiErrors(...WECHAT_LOGIN_ERRORS)
   phoneLogin(@Body() body: PhoneLoginDto, @WechatAppId() appId: string): Promise<LoginResult> {
     return this.auth.phoneLogin(body.code, body.loginCode, appId);
   }
@@ -82,13 +84,10 @@ export class AuthController {
     'INVALID_JSON',
     'UNKNOWN_APPID',
     'REGISTRATION_TICKET_INVALID',
-    'WECHAT_CODE_INVALID',
     'PHONE_ALREADY_REGISTERED',
-    'WECHAT_ACCOUNT_ALREADY_BOUND',
     'PAYLOAD_TOO_LARGE',
     'UNSUPPORTED_MEDIA_TYPE',
     'TOO_MANY_REQUESTS',
-    'WECHAT_UNAVAILABLE',
     'DATABASE_UNAVAILABLE',
     'INTERNAL_ERROR',
   )

@@ -10,6 +10,7 @@ import { AccessTokenGuard } from './access-token.guard';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LegacyPhoneController } from './legacy-phone.controller';
+import { PhoneProofBindings } from './phone-proof-bindings';
 import { RegistrationTicketUse } from './registration-ticket-use.entity';
 import { RefreshToken } from './tokens/refresh-token.entity';
 import { RefreshTokenService } from './tokens/refresh-token.service';
@@ -34,6 +35,7 @@ import { SessionController } from './session.controller';
   controllers: [AuthController, SessionController, LegacyPhoneController],
   providers: [
     AuthService,
+    PhoneProofBindings,
     TokenService,
     RefreshTokenService,
     { provide: APP_GUARD, useClass: AccessTokenGuard },

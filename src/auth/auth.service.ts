@@ -7,11 +7,13 @@ import { isUniqueViolation } from '../database/unique-violation';
 import { UserDto } from '../users/user.dto';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import { WechatBindingsService } from '../users/wechat-bindings.service';
 import { LoginSessionService } from '../wechat/login-session.service';
 import { PhoneService } from '../wechat/phone.service';
+import { PhoneProofBindings } from './phone-proof-bindings';
 import { RegistrationTicketUse } from './registration-ticket-use.entity';
 import { RefreshTokenService } from './tokens/refresh-token.service';
-import { AccessClaims, AccessToken, TokenService, WechatAccount } from './tokens/token.service';
+import { AccessClaims, AccessToken, TokenService } from './tokens/token.service';
 
 export interface SessionPair extends AccessToken {
   refreshToken: string;
@@ -19,6 +21,8 @@ export interface SessionPair extends AccessToken {
 
 export interface LoginResult extends SessionPair {
   user: UserDto;
+  /** Whether the WeChat account of the loginCode was bound; present whenever one was sent. */
+  wechatAccountBound?: boolean;
 }
 
 export interface Registration {
@@ -41,6 +45,8 @@ export class AuthService {
     private readonly phones: PhoneService,
     private readonly wechatLogins: LoginSessionService,
     private readonly users: UsersService,
+    private readonly bindings: WechatBindingsService,
+    private readonly phoneProofBindings: PhoneProofBindings,
     private readonly tokens: TokenService,
     private readonly refreshTokens: RefreshTokenService,
     private readonly dataSource: DataSource,
@@ -49,18 +55,19 @@ export class AuthService {
 
   /**
    * Registered phone → a session (and the WeChat account bound, when a
-   * loginCode came along). Unknown phone → 404 carrying the number and a
-   * registration ticket: the WeChat code is spent, so the ticket is the only
-   * proof of the phone that registration can use.
+   * loginCode came along and nobody else owns it). Unknown phone → 404
+   * carrying the number and a registration ticket: the WeChat code is spent,
+   * so the ticket is the only proof of the phone that registration can use.
+   * The loginCode never decides the answer (see PhoneProofBindings).
    */
   async phoneLogin(
     code: string,
     loginCode: string | undefined,
     appId: string,
   ): Promise<LoginResult> {
-    const [phone, account] = await Promise.all([
+    const [phone, sent] = await Promise.all([
       this.phones.resolvePhone(code, appId),
-      this.resolveAccount(loginCode, appId),
+      this.phoneProofBindings.resolve(loginCode, appId),
     ]);
     const user = await this.users.findByPhone(phone.phoneNumber);
     if (!user) {
@@ -73,13 +80,16 @@ export class AuthService {
             phoneNumber: phone.phoneNumber,
             purePhoneNumber: phone.purePhoneNumber,
             countryCode: phone.countryCode,
-            ...(await this.tokens.issueRegistrationTicket(phone, account)),
+            ...(await this.tokens.issueRegistrationTicket(
+              phone,
+              this.phoneProofBindings.forTicket(sent, phone.phoneNumber),
+            )),
           },
         },
       );
     }
-    const bound = account ? await this.users.bindWechatAccount(user, appId, account) : user;
-    return this.startSession(await this.users.recordLogin(bound));
+    const binding = await this.phoneProofBindings.bind(user, sent);
+    return this.startSession(await this.users.recordLogin(binding.user), binding);
   }
 
   /**
@@ -98,18 +108,28 @@ export class AuthService {
         'No user is bound to this WeChat account yet; log in with the phone button',
       );
     }
-    const bound = await this.users.bindWechatAccount(user, appId, account);
-    return this.startSession(await this.users.recordLogin(bound));
+    const binding = await this.bindings.bind(user, appId, account, 'wechat');
+    if (!binding.bound) {
+      this.logger.warn(
+        `WeChat account of app ${appId} not bound to user ${user.id}: ${binding.reason}`,
+      );
+    }
+    return this.startSession(await this.users.recordLogin(binding.user));
   }
 
   /**
-   * Creates the user the ticket vouches for. The ticket's jti, the user and
-   * the WeChat binding are written in one transaction: a reused ticket, an
-   * already registered phone or a taken openid leaves nothing behind.
+   * Creates the user the ticket vouches for. The ticket's jti and the user
+   * are written in one transaction: a reused ticket or an already registered
+   * phone leaves nothing behind. The ticket is the phone proof, so the WeChat
+   * account (of this loginCode, else the one the ticket carries) is bound
+   * afterwards as after a phone login: a failure skips it, never the registration.
    */
   async register(registration: Registration, appId: string): Promise<LoginResult> {
     const ticket = await this.tokens.verifyRegistrationTicket(registration.registrationTicket);
-    const account = (await this.resolveAccount(registration.loginCode, appId)) ?? ticket.account;
+    const sent =
+      registration.loginCode !== undefined
+        ? await this.phoneProofBindings.resolve(registration.loginCode, appId)
+        : ticket.account && { account: ticket.account };
     const user = await this.dataSource.transaction(async (manager) => {
       const created = await this.users.create(
         {
@@ -136,12 +156,11 @@ export class AuthService {
         }
         throw error;
       }
-      return account
-        ? this.users.bindWechatAccount(created, account.appId, account, manager)
-        : created;
+      return created;
     });
     this.logger.log(`Registered user ${user.id} (${maskPhone(user.phoneNumber)})`);
-    return this.startSession(user);
+    const binding = await this.phoneProofBindings.bind(user, sent);
+    return this.startSession(binding.user, binding);
   }
 
   /** Rotation: the presented refresh token is spent, a new pair comes back. */
@@ -156,17 +175,19 @@ export class AuthService {
     else await this.refreshTokens.revokeFamily(session.familyId, session.userId);
   }
 
-  private async resolveAccount(
-    loginCode: string | undefined,
-    appId: string,
-  ): Promise<WechatAccount | undefined> {
-    if (!loginCode) return undefined;
-    return { appId, ...(await this.wechatLogins.resolveLogin(loginCode, appId)) };
-  }
-
-  private async startSession(user: User): Promise<LoginResult> {
+  private async startSession(
+    user: User,
+    binding: { wechatAccountBound?: boolean } = {},
+  ): Promise<LoginResult> {
     const issued = await this.refreshTokens.issue(user.id);
     const access = await this.tokens.signAccessToken(issued);
-    return { ...access, refreshToken: issued.refreshToken, user: UserDto.from(user) };
+    return {
+      ...access,
+      refreshToken: issued.refreshToken,
+      user: UserDto.from(user),
+      ...(binding.wechatAccountBound !== undefined
+        ? { wechatAccountBound: binding.wechatAccountBound }
+        : {}),
+    };
   }
 }

@@ -57,7 +57,7 @@ export class LegacyPhoneController {
     @Query() query: LegacyPhoneLoginDto,
     @WechatAppId() appId: string,
   ): Promise<LegacyLoginEnvelope> {
-    return this.login(query.code, appId);
+    return this.login(query, appId);
   }
 
   @Post()
@@ -71,11 +71,11 @@ export class LegacyPhoneController {
     @Body() body: LegacyPhoneLoginDto,
     @WechatAppId() appId: string,
   ): Promise<LegacyLoginEnvelope> {
-    return this.login(body.code, appId);
+    return this.login(body, appId);
   }
 
-  private async login(code: string, appId: string): Promise<LegacyLoginEnvelope> {
-    const result = await this.auth.phoneLogin(code, undefined, appId);
+  private async login(input: LegacyPhoneLoginDto, appId: string): Promise<LegacyLoginEnvelope> {
+    const result = await this.auth.phoneLogin(input.code, input.loginCode, appId);
     return { data: { code: 200, token: result.accessToken, ...result } };
   }
 }

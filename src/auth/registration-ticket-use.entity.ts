@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { BYTE_EXACT } from '../database/byte-exact';
 
 /**
  * The jti of every registration ticket that has been spent. Stored in the
@@ -7,7 +8,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  */
 @Entity('registration_ticket_uses')
 export class RegistrationTicketUse {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn({ type: 'varchar', length: 64, collation: BYTE_EXACT })
   jti: string;
 
   @Column({ name: 'used_at', type: 'datetime' })

@@ -64,10 +64,6 @@ export const ERROR_CODES = {
     status: 409,
     description: 'A user with this phone number already exists.',
   },
-  WECHAT_ACCOUNT_ALREADY_BOUND: {
-    status: 409,
-    description: 'This WeChat account (openid) is already bound to another user.',
-  },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over 16 KiB.' },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,

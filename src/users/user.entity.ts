@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { BYTE_EXACT } from '../database/byte-exact';
 
 /**
  * One person, keyed by the phone number WeChat verified. Column types are
@@ -6,7 +7,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity('users')
 @Index('UQ_users_phone_number', ['phoneNumber'], { unique: true })
-@Index('IDX_users_unionid', ['unionid'])
+// One user per unionid: silent login by unionid finds at most one user.
+@Index('UQ_users_unionid', ['unionid'], { unique: true })
 export class User {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -30,7 +32,7 @@ export class User {
   avatarUrl: string | null;
 
   /** Shared by every mini-program of one WeChat Open Platform account, when WeChat tells it. */
-  @Column({ type: 'varchar', length: 64, nullable: true })
+  @Column({ type: 'varchar', length: 64, nullable: true, collation: BYTE_EXACT })
   unionid: string | null;
 
   @Column({ name: 'created_at', type: 'datetime' })

@@ -4,11 +4,12 @@ import { User } from './user.entity';
 import { WechatAccount } from './wechat-account.entity';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
+import { WechatBindingsService } from './wechat-bindings.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User, WechatAccount])],
   controllers: [UsersController],
-  providers: [UsersService],
-  exports: [UsersService],
+  providers: [UsersService, WechatBindingsService],
+  exports: [UsersService, WechatBindingsService],
 })
 export class UsersModule {}

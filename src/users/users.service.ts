@@ -44,46 +44,9 @@ export class UsersService {
     return account ? this.findById(account.userId) : null;
   }
 
-  /** unionid is shared by the mini-programs of one Open Platform account. */
+  /** unionid is shared by the mini-programs of one Open Platform account; unique per user. */
   findByUnionid(unionid: string): Promise<User | null> {
     return this.users.findOneBy({ unionid });
-  }
-
-  /**
-   * Binds a WeChat account of one mini-program (openid, and the unionid when
-   * WeChat gives one) to the user, so later visits can log in silently. The
-   * phone proof wins: a user who changed WeChat account gets the new openid.
-   * An openid already bound to another user is refused → 409.
-   */
-  async bindWechatAccount(
-    user: User,
-    appId: string,
-    identity: { openid: string; unionid?: string },
-    manager?: EntityManager,
-  ): Promise<User> {
-    const db = manager ?? this.users.manager;
-    const bound = await db.findOneBy(WechatAccount, { appId, openid: identity.openid });
-    if (bound && bound.userId !== user.id) throw alreadyBound();
-    if (!bound) {
-      await db.delete(WechatAccount, { userId: user.id, appId });
-      try {
-        await db.insert(WechatAccount, {
-          id: randomUUID(),
-          userId: user.id,
-          appId,
-          openid: identity.openid,
-          createdAt: new Date(this.clock.now()),
-        });
-      } catch (error) {
-        // Another request bound the same openid a moment ago.
-        if (isUniqueViolation(error)) throw alreadyBound();
-        throw error;
-      }
-    }
-    if (identity.unionid === undefined || identity.unionid === user.unionid) return user;
-    const changes = { unionid: identity.unionid, updatedAt: new Date(this.clock.now()) };
-    await db.update(User, { id: user.id }, changes);
-    return { ...user, ...changes };
   }
 
   async updateProfile(
@@ -137,11 +100,4 @@ export class UsersService {
     await this.lean.updateWhere('id', user.id, { lastLoginAt: now });
     return { ...user, lastLoginAt: now };
   }
-}
-
-function alreadyBound(): AppError {
-  return new AppError(
-    'WECHAT_ACCOUNT_ALREADY_BOUND',
-    'This WeChat account is already bound to another user',
-  );
 }

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { BYTE_EXACT } from '../database/byte-exact';
 
 /**
  * A user's WeChat account in one mini-program: openids are per app, so a user
@@ -14,11 +15,18 @@ export class WechatAccount {
   @Column({ name: 'user_id', type: 'varchar', length: 36 })
   userId: string;
 
-  @Column({ name: 'app_id', type: 'varchar', length: 64 })
+  @Column({ name: 'app_id', type: 'varchar', length: 64, collation: BYTE_EXACT })
   appId: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column({ type: 'varchar', length: 64, collation: BYTE_EXACT })
   openid: string;
+
+  /**
+   * The unionid WeChat gave with this openid, when it gave one: which WeChat
+   * account the binding belongs to, across apps.
+   */
+  @Column({ type: 'varchar', length: 64, nullable: true, collation: BYTE_EXACT })
+  unionid: string | null;
 
   @Column({ name: 'created_at', type: 'datetime' })
   createdAt: Date;

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn, ValueTransformer } from 'typeorm';
+import { BYTE_EXACT } from '../database/byte-exact';
 
 /** Epoch milliseconds in a BIGINT: exact on both databases, and comparable in SQL. */
 const epochMs: ValueTransformer = {
@@ -14,7 +15,7 @@ const epochMs: ValueTransformer = {
 @Entity('wechat_access_tokens')
 export class WechatAccessToken {
   /** `<appid>:<mode>`. */
-  @PrimaryColumn({ name: 'app_key', type: 'varchar', length: 96 })
+  @PrimaryColumn({ name: 'app_key', type: 'varchar', length: 96, collation: BYTE_EXACT })
   appKey: string;
 
   @Column({ type: 'varchar', length: 512, nullable: true })

@@ -92,6 +92,11 @@ export class FakeWechat {
     for (let i = 0; i < times; i++) this.faults.push({ path, fault });
   }
 
+  /** Drops the faults no call has consumed yet (a retry that did not happen leaves one behind). */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   resetCalls(): void {
     this.calls.length = 0;
   }

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { UserDto } from '../../users/user.dto';
 import { ErrorBodyDto } from '../../common/swagger/error-body.dto';
 
@@ -23,6 +23,17 @@ export class SessionPairDto {
 export class LoginResponseDto extends SessionPairDto {
   @ApiProperty({ type: UserDto })
   user: UserDto;
+
+  @ApiPropertyOptional({
+    description:
+      'On phone-login, register and /getPhoneNumber: present whenever a `loginCode` was sent (with register: also ' +
+      'when the registration ticket carries one); never on silent login, where the account is bound already. ' +
+      '`true`: this WeChat account is bound to the user, so POST /auth/wechat/session logs in silently. ' +
+      '`false`: the binding was skipped and the login went ahead on the phone proof alone: WeChat did not ' +
+      'resolve the loginCode (invalid, expired, blocked user, outage), or its openid or unionid belongs to ' +
+      'another user. A binding is never moved from one user to another.',
+  })
+  wechatAccountBound?: boolean;
 }
 
 export class PhoneNotRegisteredDto extends ErrorBodyDto {

@@ -14,7 +14,9 @@ export class PhoneLoginDto {
 
   @ApiPropertyOptional({
     description:
-      'A fresh `wx.login()` code. When given, the WeChat account (openid/unionid) is bound to the user so later visits can use POST /auth/wechat/session.',
+      'A fresh `wx.login()` code. When given, the WeChat account (openid/unionid) is bound to the user so later visits can use POST /auth/wechat/session. ' +
+      'It never fails the login: a loginCode WeChat refuses, or an account bound to another user, is skipped and the answer says `wechatAccountBound: false`. ' +
+      'A WeChat account with another unionid than the user had takes the user over: the old account’s bindings are removed in every app.',
     maxLength: 128,
   })
   @IsWechatCode()
@@ -22,9 +24,18 @@ export class PhoneLoginDto {
   loginCode?: string;
 }
 
-/** The compatibility route takes the code alone, as the original sample sends it. */
+/** The compatibility route takes the code as the original sample sends it, and an optional loginCode. */
 export class LegacyPhoneLoginDto {
   @ApiProperty({ description: 'The getPhoneNumber code.', maxLength: 128 })
   @IsWechatCode()
   code: string;
+
+  @ApiPropertyOptional({
+    description:
+      'A fresh `wx.login()` code, bound as with POST /auth/wechat/phone-login (never fails the login; see `wechatAccountBound`).',
+    maxLength: 128,
+  })
+  @IsWechatCode()
+  @IsOptional()
+  loginCode?: string;
 }

@@ -15,7 +15,8 @@ export class RegisterDto extends ProfileDto {
 
   @ApiPropertyOptional({
     description:
-      'A fresh `wx.login()` code, to bind the WeChat account for silent login (not needed if phone-login already had one).',
+      'A fresh `wx.login()` code, to bind the WeChat account for silent login (not needed if phone-login already had one: the ticket carries it). ' +
+      'It never fails the registration: when it cannot be bound the answer says `wechatAccountBound: false`.',
     maxLength: 128,
   })
   @IsWechatCode()

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { BYTE_EXACT } from '../../database/byte-exact';
 
 /**
  * One refresh token, stored only as a SHA-256 hash. Tokens of one login share
@@ -21,7 +22,7 @@ export class RefreshToken {
   @Column({ name: 'family_id', type: 'varchar', length: 36 })
   familyId: string;
 
-  @Column({ name: 'token_hash', type: 'varchar', length: 64 })
+  @Column({ name: 'token_hash', type: 'varchar', length: 64, collation: BYTE_EXACT })
   tokenHash: string;
 
   @Column({ name: 'created_at', type: 'datetime' })

@@ -2,6 +2,7 @@ import { CreateUsers1764100000000 } from './1764100000000-CreateUsers';
 import { CreateWechatAccessTokens1764200000000 } from './1764200000000-CreateWechatAccessTokens';
 import { CreateRefreshTokens1764300000000 } from './1764300000000-CreateRefreshTokens';
 import { PerAppWechatAccounts1764400000000 } from './1764400000000-PerAppWechatAccounts';
+import { WechatIdentities1764500000000 } from './1764500000000-WechatIdentities';
 import { RefreshFamilyStart1764600000000 } from './1764600000000-RefreshFamilyStart';
 
 /** In order. Listed explicitly so ts-node (CLI) and the compiled app load the same set. */
@@ -10,5 +11,6 @@ export const migrations = [
   CreateWechatAccessTokens1764200000000,
   CreateRefreshTokens1764300000000,
   PerAppWechatAccounts1764400000000,
+  WechatIdentities1764500000000,
   RefreshFamilyStart1764600000000,
 ];
