@@ -8,6 +8,7 @@ import { UserDto } from '../users/user.dto';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { LoginSessionService } from '../wechat/login-session.service';
+import { NicknameScreen } from '../wechat/nickname-screen';
 import { PhoneService } from '../wechat/phone.service';
 import { RegistrationTicketUse } from './registration-ticket-use.entity';
 import { RefreshTokenService } from './tokens/refresh-token.service';
@@ -45,6 +46,7 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokenService,
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly nicknames: NicknameScreen,
   ) {}
 
   /**
@@ -110,6 +112,14 @@ export class AuthService {
   async register(registration: Registration, appId: string): Promise<LoginResult> {
     const ticket = await this.tokens.verifyRegistrationTicket(registration.registrationTicket);
     const account = (await this.resolveAccount(registration.loginCode, appId)) ?? ticket.account;
+    // Before anything is written: a refused nickname leaves the ticket unused for another try.
+    if (registration.nickname !== undefined) {
+      await this.nicknames.screenNickname(registration.nickname, {
+        appId: account?.appId ?? appId,
+        openid: account?.openid,
+        label: `registration of ${maskPhone(ticket.phoneNumber)}`,
+      });
+    }
     const user = await this.dataSource.transaction(async (manager) => {
       const created = await this.users.create(
         {
