@@ -85,7 +85,9 @@ describe('nickname content security through msg_sec_check (e2e)', () => {
       });
       expect(await app.userByPhone(phone)).toBeNull();
       expect(
-        await t.dataSource.getRepository(WechatAccount).findOneBy({ openid: 'o_reg_ticket_account' }),
+        await t.dataSource
+          .getRepository(WechatAccount)
+          .findOneBy({ openid: 'o_reg_ticket_account' }),
       ).toBeNull();
       // WeChat's documented request: token in the query string, v2 body with the author's openid.
       const check = onlyCheck(before);
@@ -176,7 +178,11 @@ describe('nickname content security through msg_sec_check (e2e)', () => {
     it('accepts a nickname WeChat suggests for review, and logs it', async () => {
       const user = await boundUser('o_patch_review');
       wechat.failNext(CHECK_PATH, {
-        body: JSON.stringify({ errcode: 0, errmsg: 'ok', result: { suggest: 'review', label: 20002 } }),
+        body: JSON.stringify({
+          errcode: 0,
+          errmsg: 'ok',
+          result: { suggest: 'review', label: 20002 },
+        }),
       });
       const logFrom = t.logs.lines.length;
 
@@ -188,7 +194,8 @@ describe('nickname content security through msg_sec_check (e2e)', () => {
 
     it('skips the check (and logs it) for a user with no WeChat account bound in this app', async () => {
       const ticket = await app.ticket(nextPhone());
-      const user = (await app.register({ registrationTicket: ticket }).expect(201)).body as LoginBody;
+      const user = (await app.register({ registrationTicket: ticket }).expect(201))
+        .body as LoginBody;
       const before = wechat.contentChecks.length;
       const logFrom = t.logs.lines.length;
 
@@ -235,7 +242,7 @@ describe('nickname content security through msg_sec_check (e2e)', () => {
     });
 
     // Last: it moves the fake WeChat's clock by more than two hours.
-    it("rehearses 61010 with the simulator: an openid not seen through a login code for 2 hours is accepted unchecked", async () => {
+    it('rehearses 61010 with the simulator: an openid not seen through a login code for 2 hours is accepted unchecked', async () => {
       const user = await boundUser('o_patch_stale');
       await app.patchMe(user.accessToken, { nickname: RISKY }).expect(422);
       wechat.clock.advance(2 * 3_600_000 + 60_000);
@@ -283,8 +290,9 @@ describe("the fake WeChat's risky words are configurable (e2e)", () => {
     const app = client(t, wechat);
     const ticket = await app.ticket(nextPhone(), 'o_words');
     await app.register({ registrationTicket: ticket, nickname: '小黑名单' }).expect(422);
-    const user = (await app.register({ registrationTicket: ticket, nickname: '违禁词' }).expect(201))
-      .body as LoginBody;
+    const user = (
+      await app.register({ registrationTicket: ticket, nickname: '违禁词' }).expect(201)
+    ).body as LoginBody;
     await app.patchMe(user.accessToken, { nickname: 'Blocked' }).expect(200);
     await app.patchMe(user.accessToken, { nickname: 'so blocked' }).expect(422);
   });

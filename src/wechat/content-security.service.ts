@@ -47,7 +47,9 @@ export class ContentSecurityService implements NicknameScreen {
     const verdict = await this.check(nickname, author.openid, author);
     if (verdict === undefined) return;
     if (verdict.suggest === 'risky') {
-      this.logger.log(`WeChat called the nickname of ${author.label} risky (label ${verdict.label})`);
+      this.logger.log(
+        `WeChat called the nickname of ${author.label} risky (label ${verdict.label})`,
+      );
       throw new AppError(
         'NICKNAME_REJECTED',
         'WeChat content security refused this nickname; choose another one',
@@ -100,7 +102,11 @@ export class ContentSecurityService implements NicknameScreen {
       );
       return undefined;
     }
-    return { suggest, label: String(result?.label ?? '') };
+    const label = result?.label;
+    return {
+      suggest,
+      label: typeof label === 'number' || typeof label === 'string' ? String(label) : 'none',
+    };
   }
 }
 

@@ -66,8 +66,12 @@ describe('WechatSimulator msg_sec_check', () => {
   it('defaults to 违禁词 as the only risky word', () => {
     simulator = new WechatSimulator(clock, [APP]);
     login('o_user');
-    expect(check({ content: '违禁词', openid: 'o_user' })).toMatchObject({ result: { suggest: 'risky' } });
-    expect(check({ content: 'forbidden', openid: 'o_user' })).toMatchObject({ result: { suggest: 'pass' } });
+    expect(check({ content: '违禁词', openid: 'o_user' })).toMatchObject({
+      result: { suggest: 'risky' },
+    });
+    expect(check({ content: 'forbidden', openid: 'o_user' })).toMatchObject({
+      result: { suggest: 'pass' },
+    });
   });
 
   it('answers 61010 for an openid no login code brought in the last 2 hours, or only in another app', () => {
