@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
+import { maskPhonesIn } from '../common/logging/redaction';
 import { wechatConfig } from '../config/wechat.config';
 import { AccessTokenService } from './access-token.service';
 import { NicknameAuthor, NicknameScreen } from './nickname-screen';
@@ -57,7 +58,8 @@ export class ContentSecurityService implements NicknameScreen {
     }
     if (verdict.suggest === 'review') {
       this.logger.warn(
-        `Nickname of ${author.label} accepted, but WeChat suggests a review (label ${verdict.label}): ${JSON.stringify(nickname)}`,
+        // The user's own text: a phone number typed as a nickname is masked too.
+        `Nickname of ${author.label} accepted, but WeChat suggests a review (label ${verdict.label}): ${maskPhonesIn(JSON.stringify(nickname))}`,
       );
     }
   }
