@@ -230,6 +230,19 @@ describe('nickname content security through msg_sec_check (e2e)', () => {
       expect(logsSince(t, logFrom)).toMatch(/accepted unchecked: .*61010/);
     });
 
+    it("refuses on version 1's 87014 (risky content) and accepts an answer without a verdict", async () => {
+      const user = await boundUser('o_patch_other_answers');
+      wechat.failNext(CHECK_PATH, { errcode: 87014, errmsg: 'risky content' });
+      await app.patchMe(user.accessToken, { nickname: '旧版风险' }).expect(422);
+
+      wechat.failNext(CHECK_PATH, { body: JSON.stringify({ errcode: 0, errmsg: 'ok' }) });
+      const logFrom = t.logs.lines.length;
+      await app.patchMe(user.accessToken, { nickname: '没有结论' }).expect(200);
+
+      expect((await app.me(user.accessToken)).nickname).toBe('没有结论');
+      expect(logsSince(t, logFrom)).toContain('answered without a verdict');
+    });
+
     it('drops a rejected access token, gets a new one and checks again once', async () => {
       const user = await boundUser('o_patch_token');
       const fetches = wechat.tokenFetches;
