@@ -313,3 +313,38 @@ describe("the fake WeChat's risky words are configurable (e2e)", () => {
     await app.patchMe(user.accessToken, { nickname: 'so blocked' }).expect(422);
   });
 });
+
+describe('the built-in simulator with WECHAT_SIMULATOR_RISKY_WORDS (e2e)', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // No WECHAT_* credentials: the built-in simulator answers msg_sec_check.
+    t = await startApp({ databaseUrl: db.url, env: { WECHAT_SIMULATOR_RISKY_WORDS: '赌博,spam' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  const mint = async (route: string, body: Record<string, string>): Promise<string> =>
+    ((await request(t.url).post(route).send(body).expect(200)).body as { code: string }).code;
+
+  it('refuses a nickname with a configured word; the default word is no longer risky', async () => {
+    const res = await request(t.url)
+      .post('/auth/wechat/phone-login')
+      .send({
+        code: await mint('/__wechat-sim/phone-codes', { phoneNumber: '13500135000' }),
+        loginCode: await mint('/__wechat-sim/login-codes', { openid: 'o_builtin_sim' }),
+      })
+      .expect(404);
+    const ticket = (res.body as NotRegisteredBody).registrationTicket;
+    const register = (nickname: string) =>
+      request(t.url).post('/auth/wechat/register').send({ registrationTicket: ticket, nickname });
+
+    const refused = await register('爱赌博').expect(422);
+    expect(refused.body).toMatchObject({ code: 'NICKNAME_REJECTED' });
+    await register('违禁词').expect(201);
+  });
+});
