@@ -132,6 +132,8 @@ async function run(
     tokenMode,
     timeoutMs: 5000,
     simulator: true,
+    contentCheck: true,
+    simulatorRiskyWords: ['违禁词'],
   };
   const instances: Instance[] = Array.from({ length: INSTANCES }, () => {
     const http = new HttpService(axios.create({ adapter: simulatorAdapter(simulator) }));

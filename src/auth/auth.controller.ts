@@ -76,7 +76,8 @@ export class AuthController {
   @Post('register')
   @ApiOperation({
     summary: 'Register the phone a registration ticket vouches for',
-    description: 'The ticket is single-use. The new user is logged in at once.',
+    description:
+      "The ticket is single-use. The new user is logged in at once. The nickname goes through WeChat's content security (msg_sec_check); risky → 422 NICKNAME_REJECTED, nothing is created and the ticket stays usable.",
   })
   @ApiCreatedResponse({ type: LoginResponseDto })
   @ApiErrors(
@@ -87,6 +88,7 @@ export class AuthController {
     'PHONE_ALREADY_REGISTERED',
     'PAYLOAD_TOO_LARGE',
     'UNSUPPORTED_MEDIA_TYPE',
+    'NICKNAME_REJECTED',
     'TOO_MANY_REQUESTS',
     'DATABASE_UNAVAILABLE',
     'INTERNAL_ERROR',

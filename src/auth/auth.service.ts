@@ -9,6 +9,7 @@ import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { WechatBindingsService } from '../users/wechat-bindings.service';
 import { LoginSessionService } from '../wechat/login-session.service';
+import { NicknameScreen } from '../wechat/nickname-screen';
 import { PhoneService } from '../wechat/phone.service';
 import { PhoneProofBindings } from './phone-proof-bindings';
 import { RegistrationTicketUse } from './registration-ticket-use.entity';
@@ -51,6 +52,7 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokenService,
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly nicknames: NicknameScreen,
   ) {}
 
   /**
@@ -130,6 +132,15 @@ export class AuthService {
       registration.loginCode !== undefined
         ? await this.phoneProofBindings.resolve(registration.loginCode, appId)
         : ticket.account && { account: ticket.account };
+    // Before anything is written: a refused nickname leaves the ticket unused for another try.
+    if (registration.nickname !== undefined) {
+      const account = (sent && 'account' in sent ? sent.account : undefined) ?? ticket.account;
+      await this.nicknames.screenNickname(registration.nickname, {
+        appId: account?.appId ?? appId,
+        openid: account?.openid,
+        label: `registration of ${maskPhone(ticket.phoneNumber)}`,
+      });
+    }
     const user = await this.dataSource.transaction(async (manager) => {
       const created = await this.users.create(
         {

@@ -69,6 +69,11 @@ export const ERROR_CODES = {
     status: 415,
     description: 'The body is not application/json.',
   },
+  NICKNAME_REJECTED: {
+    status: 422,
+    description:
+      "WeChat's content security (msg_sec_check) called the nickname risky. Nothing was saved: ask for another nickname.",
+  },
   TOO_MANY_REQUESTS: {
     status: 429,
     description: 'Rate limit reached (ours, or WeChat 45011). See Retry-After.',

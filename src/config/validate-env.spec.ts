@@ -145,6 +145,31 @@ describe('validateEnv', () => {
     });
   });
 
+  describe('nickname content security', () => {
+    it('checks nicknames by default, and reads WECHAT_CONTENT_CHECK as a boolean', () => {
+      expect(readWechatConfig(new EnvReader({})).contentCheck).toBe(true);
+      expect(readWechatConfig(new EnvReader({ WECHAT_CONTENT_CHECK: 'false' })).contentCheck).toBe(
+        false,
+      );
+      expect(problemsOf({ WECHAT_CONTENT_CHECK: 'sometimes' })).toEqual([
+        about('WECHAT_CONTENT_CHECK'),
+      ]);
+    });
+
+    it('reads WECHAT_SIMULATOR_RISKY_WORDS as a comma-separated list (违禁词 by default)', () => {
+      const words = (env: RawEnv) => readWechatConfig(new EnvReader(env)).simulatorRiskyWords;
+      expect(words({})).toEqual(['违禁词']);
+      expect(words({ WECHAT_SIMULATOR_RISKY_WORDS: ' 赌博, spam ，诈骗,' })).toEqual([
+        '赌博',
+        'spam',
+        '诈骗',
+      ]);
+      expect(problemsOf({ WECHAT_SIMULATOR_RISKY_WORDS: ' , ,' })).toEqual([
+        about('WECHAT_SIMULATOR_RISKY_WORDS'),
+      ]);
+    });
+  });
+
   describe('DATABASE_URL', () => {
     const read = (url?: string) => readDatabaseConfig(new EnvReader({ DATABASE_URL: url }));
 

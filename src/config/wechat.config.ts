@@ -19,6 +19,10 @@ export interface WechatConfig {
   tokenMode: TokenMode;
   timeoutMs: number;
   simulator: boolean;
+  /** Nicknames go through WeChat's msg_sec_check (WECHAT_CONTENT_CHECK). */
+  contentCheck: boolean;
+  /** Words the simulator's msg_sec_check calls risky (WECHAT_SIMULATOR_RISKY_WORDS). */
+  simulatorRiskyWords: string[];
 }
 
 /** The AppID the built-in simulator stamps into watermarks when none is configured. */
@@ -93,7 +97,25 @@ export function readWechatConfig(env: EnvReader): WechatConfig {
     tokenMode: env.oneOf('WECHAT_TOKEN_MODE', 'stable', ['stable', 'classic'] as const),
     timeoutMs: env.int('WECHAT_TIMEOUT_MS', 5000, 100, 60_000),
     simulator,
+    contentCheck: env.bool('WECHAT_CONTENT_CHECK', true),
+    simulatorRiskyWords: readRiskyWords(env),
   };
+}
+
+/** Comma-separated (ASCII or full-width comma), trimmed; at least one word. */
+function readRiskyWords(env: EnvReader): string[] {
+  const fallback = ['违禁词'];
+  const value = env.raw('WECHAT_SIMULATOR_RISKY_WORDS');
+  if (value === undefined) return fallback;
+  const words = value
+    .split(/[,，]/)
+    .map((word) => word.trim())
+    .filter((word) => word !== '');
+  if (words.length === 0) {
+    env.fail('WECHAT_SIMULATOR_RISKY_WORDS', 'must list at least one word (comma-separated)');
+    return fallback;
+  }
+  return words;
 }
 
 export const wechatConfig = registerAs('wechat', () => readFromProcess(readWechatConfig));

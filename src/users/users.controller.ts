@@ -4,6 +4,7 @@ import { CurrentSession } from '../auth/current-user.decorator';
 import type { AccessClaims } from '../auth/tokens/token.service';
 import { AppError } from '../common/app-error';
 import { ApiErrors } from '../common/swagger/api-errors.decorator';
+import { ApiWechatAppHeader, WechatAppId } from '../wechat/wechat-app.decorator';
 import { ProfileDto } from './profile.dto';
 import { UserDto } from './user.dto';
 import { User } from './user.entity';
@@ -24,7 +25,12 @@ export class UsersController {
   }
 
   @Patch('me')
-  @ApiOperation({ summary: 'Change nickname and/or avatar' })
+  @ApiOperation({
+    summary: 'Change nickname and/or avatar',
+    description:
+      "A new nickname goes through WeChat's content security (msg_sec_check) as written by the user's openid in the calling mini-program; risky → 422 NICKNAME_REJECTED and nothing is changed.",
+  })
+  @ApiWechatAppHeader()
   @ApiOkResponse({ type: UserDto })
   @ApiErrors(
     'UNAUTHORIZED',
@@ -32,6 +38,8 @@ export class UsersController {
     'INVALID_JSON',
     'PAYLOAD_TOO_LARGE',
     'UNSUPPORTED_MEDIA_TYPE',
+    'UNKNOWN_APPID',
+    'NICKNAME_REJECTED',
     'TOO_MANY_REQUESTS',
     'DATABASE_UNAVAILABLE',
     'INTERNAL_ERROR',
@@ -39,8 +47,9 @@ export class UsersController {
   async update(
     @CurrentSession() session: AccessClaims,
     @Body() body: ProfileDto,
+    @WechatAppId() appId: string,
   ): Promise<UserDto> {
-    return UserDto.from(await this.users.updateProfile(await this.load(session), body));
+    return UserDto.from(await this.users.updateProfile(await this.load(session), body, appId));
   }
 
   private async load(session: AccessClaims): Promise<User> {

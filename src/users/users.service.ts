@@ -6,6 +6,7 @@ import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { LeanStatements } from '../database/lean-statements';
 import { isUniqueViolation } from '../database/unique-violation';
+import { NicknameScreen } from '../wechat/nickname-screen';
 import { User } from './user.entity';
 import { WechatAccount } from './wechat-account.entity';
 
@@ -26,6 +27,7 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(WechatAccount) private readonly accounts: Repository<WechatAccount>,
     private readonly clock: Clock,
+    private readonly nicknames: NicknameScreen,
   ) {
     this.lean = new LeanStatements(users);
   }
@@ -49,10 +51,24 @@ export class UsersService {
     return this.users.findOneBy({ unionid });
   }
 
+  /**
+   * `appId`: the mini-program the request comes from; a new nickname is
+   * checked by WeChat as written by the user's openid there.
+   */
   async updateProfile(
     user: User,
     profile: { nickname?: string; avatarUrl?: string },
+    appId: string,
   ): Promise<User> {
+    // An unchanged nickname was already accepted: no WeChat call for it.
+    if (profile.nickname !== undefined && profile.nickname !== user.nickname) {
+      const account = await this.accounts.findOneBy({ userId: user.id, appId });
+      await this.nicknames.screenNickname(profile.nickname, {
+        appId,
+        openid: account?.openid,
+        label: `user ${user.id}`,
+      });
+    }
     const changes = {
       ...(profile.nickname !== undefined ? { nickname: profile.nickname } : {}),
       ...(profile.avatarUrl !== undefined ? { avatarUrl: profile.avatarUrl } : {}),

@@ -99,6 +99,8 @@ function setup(options: { tokenMode?: TokenMode; timeoutMs?: number } = {}) {
     tokenMode,
     timeoutMs: options.timeoutMs ?? 5000,
     simulator: false,
+    contentCheck: true,
+    simulatorRiskyWords: ['违禁词'],
   };
   const rows = dataSource.getRepository(WechatAccessToken);
   const store = new AccessTokenStore(rows);

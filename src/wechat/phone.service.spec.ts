@@ -118,6 +118,8 @@ function setup(replies: Reply[]) {
     tokenMode: 'stable',
     timeoutMs: TIMEOUT_MS,
     simulator: false,
+    contentCheck: true,
+    simulatorRiskyWords: ['违禁词'],
   };
   const client = new WechatApiClient(new HttpService(axios.create({ adapter })), config);
   const tokens = new FakeAccessTokens(clock);

@@ -4,11 +4,11 @@ import { Clock } from '../common/clock';
 import { wechatConfig } from '../config/wechat.config';
 import { AccessTokenService } from './access-token.service';
 import { PhoneNumberAnswer, WechatApiClient } from './wechat-api.client';
+import { callWithHeldToken } from './token-retry';
 import {
   isTransientWechatError,
   WechatBadResponseError,
   WechatCodeInvalidError,
-  WechatTokenRejectedError,
 } from './wechat.errors';
 
 export interface VerifiedPhone {
@@ -22,8 +22,6 @@ export interface VerifiedPhone {
 
 /** Extra time a login may spend on a retry beyond one call's timeout (CONTRACT §3). */
 export const RETRY_BUDGET_MS = 1000;
-/** Backoff before retrying WeChat's -1 (busy) or a network error. */
-const RETRY_BACKOFF_MS = 100;
 
 /**
  * Exchanges a getPhoneNumber code for the phone number WeChat verified.
@@ -49,47 +47,31 @@ export class PhoneService {
   /**
    * One retry at most, and only for what WeChat documents as worth retrying:
    * a rejected token (after dropping it), busy (-1) or a transport failure.
-   * The retry only gets what is left of the budget, never a fresh timeout.
    * Bad codes (40029/40163) and quota errors are never retried.
    */
-  private async callWithOneRetry(
+  private callWithOneRetry(
     code: string,
     appId: string,
     timeoutMs: number,
     deadline: number,
   ): Promise<PhoneNumberAnswer> {
-    const token = await this.accessTokens.getToken(appId);
-    try {
-      // Waiting for a token fetch counts against the login's budget too.
-      return await this.client.getUserPhoneNumber(token, code, {
-        timeoutMs: Math.min(timeoutMs, deadline - this.clock.now()),
-      });
-    } catch (error) {
-      if (error instanceof WechatTokenRejectedError) {
-        await this.accessTokens.invalidate(token, appId);
-      } else if (isTransientWechatError(error)) {
-        await sleep(RETRY_BACKOFF_MS * (1 + Math.random()));
-      } else {
-        throw error;
-      }
-      // The token fetch above may have eaten into the budget: measure after it.
-      const retryToken = await this.accessTokens.getToken(appId);
-      const left = deadline - this.clock.now();
-      if (left < 100) throw error;
-      try {
-        return await this.client.getUserPhoneNumber(retryToken, code, {
-          timeoutMs: Math.min(timeoutMs, left),
-        });
-      } catch (retryError) {
+    return callWithHeldToken(
+      this.accessTokens,
+      this.clock,
+      (token, callTimeoutMs) =>
+        this.client.getUserPhoneNumber(token, code, { timeoutMs: callTimeoutMs }),
+      {
+        appId,
+        timeoutMs,
+        deadline,
+        retryTransient: true,
         // A call that timed out may still have reached WeChat and spent the
         // code: the retry's "code already used" is then WeChat's slowness, not
         // the user's code, so the client hears about the outage (503).
-        if (retryError instanceof WechatCodeInvalidError && isTransientWechatError(error)) {
-          throw error;
-        }
-        throw retryError;
-      }
-    }
+        pickError: (first, retry) =>
+          retry instanceof WechatCodeInvalidError && isTransientWechatError(first) ? first : retry,
+      },
+    );
   }
 
   /** Never trust an answer that is not what WeChat documents. */
@@ -120,8 +102,4 @@ export class PhoneService {
       countryCode: country,
     };
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -95,6 +95,27 @@ export class WechatApiClient {
     );
   }
 
+  /**
+   * Content security (version 2): the access token in the query string; the
+   * text, the scene (1 = profile) and the openid of the user who wrote it in
+   * the JSON body.
+   */
+  msgSecCheck(
+    accessToken: string,
+    check: { content: string; openid: string },
+    options: CallOptions = {},
+  ): Promise<Record<string, unknown>> {
+    return this.call(
+      {
+        method: 'POST',
+        url: '/wxa/msg_sec_check',
+        params: { access_token: accessToken },
+        data: { content: check.content, version: 2, scene: 1, openid: check.openid },
+      },
+      options,
+    );
+  }
+
   /** wx.login's code → openid (+ unionid). Needs no access token. */
   code2Session(
     jsCode: string,

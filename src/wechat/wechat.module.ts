@@ -8,6 +8,8 @@ import { WechatSimulator } from './simulator/wechat-simulator';
 import { WechatSimulatorModule } from './simulator/wechat-simulator.module';
 import { AccessTokenService } from './access-token.service';
 import { AccessTokenStore } from './access-token.store';
+import { ContentSecurityService } from './content-security.service';
+import { NicknameScreen } from './nickname-screen';
 import { WechatAccessToken } from './wechat-access-token.entity';
 import { LoginSessionService } from './login-session.service';
 import { PhoneService } from './phone.service';
@@ -57,8 +59,10 @@ export class WechatModule {
         AccessTokenService,
         PhoneService,
         LoginSessionService,
+        ContentSecurityService,
+        { provide: NicknameScreen, useExisting: ContentSecurityService },
       ],
-      exports: [AccessTokenService, PhoneService, LoginSessionService],
+      exports: [AccessTokenService, PhoneService, LoginSessionService, NicknameScreen],
     };
   }
 }

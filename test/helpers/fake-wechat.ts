@@ -22,6 +22,10 @@ export interface RecordedCall {
   answer?: Record<string, unknown>;
 }
 
+export interface FakeWechatOptions {
+  riskyWords?: string[];
+}
+
 const TOKEN_PATHS = new Set(['/cgi-bin/token', '/cgi-bin/stable_token']);
 
 /**
@@ -48,15 +52,22 @@ export class FakeWechat {
   readonly appId: string;
   readonly secret: string;
 
-  constructor(readonly apps = [{ appId: FAKE_APPID, secret: FAKE_SECRET }]) {
-    this.simulator = new WechatSimulator(this.clock, apps);
+  /** `options.riskyWords`: what msg_sec_check calls risky (the simulator's default otherwise). */
+  constructor(
+    readonly apps = [{ appId: FAKE_APPID, secret: FAKE_SECRET }],
+    options: FakeWechatOptions = {},
+  ) {
+    this.simulator = new WechatSimulator(this.clock, apps, options);
     this.appId = apps[0].appId;
     this.secret = apps[0].secret;
   }
 
   /** A fake serving one app, or each of `apps` (the first is primary). */
-  static async start(apps?: { appId: string; secret: string }[]): Promise<FakeWechat> {
-    const fake = new FakeWechat(apps);
+  static async start(
+    apps?: { appId: string; secret: string }[],
+    options?: FakeWechatOptions,
+  ): Promise<FakeWechat> {
+    const fake = new FakeWechat(apps, options);
     await fake.listen();
     return fake;
   }
@@ -76,6 +87,10 @@ export class FakeWechat {
 
   get phoneCalls(): RecordedCall[] {
     return this.calls.filter((call) => call.path === '/wxa/business/getuserphonenumber');
+  }
+
+  get contentChecks(): RecordedCall[] {
+    return this.calls.filter((call) => call.path === '/wxa/msg_sec_check');
   }
 
   phoneCode(phoneNumber = '13800138000', countryCode?: string, appId?: string): string {

@@ -10,7 +10,7 @@
  *
  * The tests are one journey and run in order: each `step` starts where the
  * previous one left the user, so after a failed step the later ones fail at once
- * (pointing at it) instead of timing out. (e) and (h) stand on their own.
+ * (pointing at it) instead of timing out. (e), (h) and (i)–(k) stand on their own.
  *
  * Needs `npm run build` first. Run: npx jest -c test/miniprogram/jest.config.js
  */
@@ -554,5 +554,132 @@ test('(h) development mode (USE_WECHAT_SIMULATOR): the sample mints its own code
     ]);
   } finally {
     config.USE_WECHAT_SIMULATOR = false;
+  }
+});
+
+test('(i) a nickname WeChat calls risky: the form stays with a message, another nickname then registers', async () => {
+  wechatUser = 'o_mp_carol';
+  storage.clear();
+  const login = openPage('/pages/login/login');
+  await waitFor(() => login.querySelector('.login-btn'), 'the phone button');
+  login.querySelector('.login-btn').dispatchEvent('getphonenumber', {
+    detail: { errMsg: 'getPhoneNumber:ok', code: await phoneCode('13700137000') },
+  });
+  const toRegister = await waitForNavigation('the registration page');
+
+  navigations.length = 0;
+  requests.length = 0;
+  const register = openPage(toRegister.url);
+  await waitFor(() => text(register, '.phone') === '+8613700137000', 'the phone on the page');
+  // The built-in simulator's msg_sec_check calls 违禁词 risky (WECHAT_SIMULATOR_RISKY_WORDS).
+  register.querySelector('.nickname-input').dispatchEvent('input', { detail: { value: '违禁词' } });
+  await waitFor(() => register.data.nickname === '违禁词', 'the nickname to be typed');
+  register.querySelector('.register-btn').dispatchEvent('tap');
+  await waitFor(() => toasts.length, 'a toast');
+
+  expect(calls()).toEqual(['POST /auth/wechat/register 422']);
+  expect(toasts).toEqual(['该昵称未通过微信内容安全检查，请换一个']);
+  expect(text(register, '.nickname-error')).toBe('该昵称未通过微信内容安全检查，请换一个');
+  expect(navigations).toEqual([]);
+  expect(storage.get('accessToken')).toBeUndefined();
+
+  // Same page, same ticket: a new nickname clears the message and registers.
+  register.querySelector('.nickname-input').dispatchEvent('input', { detail: { value: '小红' } });
+  await waitFor(() => register.data.nickname === '小红', 'the new nickname');
+  expect(register.querySelector('.nickname-error')).toBeUndefined();
+  requests.length = 0;
+  register.querySelector('.register-btn').dispatchEvent('tap');
+  const toHome = await waitForNavigation('home after registering');
+
+  expect(toHome).toEqual({ how: 'reLaunch', url: '/pages/home/home' });
+  expect(calls()).toEqual(['POST /auth/wechat/register 201']);
+  expect(storage.get('accessToken')).toEqual(expect.any(String));
+});
+
+test("(j) errno 1400001 (the mini-program's phone-number allowance is used up) is told apart from a decline", async () => {
+  wechatUser = 'o_mp_dave'; // bound to nobody
+  storage.clear();
+  const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    const login = openPage('/pages/login/login');
+    await waitFor(() => login.querySelector('.login-btn'), 'the phone button');
+    requests.length = 0;
+    logins.length = 0;
+
+    login.querySelector('.login-btn').dispatchEvent('getphonenumber', {
+      detail: { errMsg: 'getPhoneNumber:fail no permission', errno: 1400001 },
+    });
+    await waitFor(() => toasts.length, 'a toast');
+
+    expect(toasts).toEqual(['手机号一键登录暂时不可用，请稍后再试']);
+    expect(text(login, '.notice')).toBe('手机号一键登录暂时不可用，请稍后再试');
+    // The operator's cause goes to the developer console, not to the user.
+    expect(errors).toHaveBeenCalledWith(expect.stringMatching(/1400001.*admin console/));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(requests).toEqual([]);
+    expect(logins).toEqual([]);
+    expect(navigations).toEqual([]);
+
+    // A decline on the same page is still the decline message, with no operator log.
+    toasts.length = 0;
+    errors.mockClear();
+    login
+      .querySelector('.login-btn')
+      .dispatchEvent('getphonenumber', { detail: { errMsg: 'getPhoneNumber:fail user deny' } });
+    await waitFor(() => toasts.length, 'a toast');
+    expect(toasts).toEqual(['需要授权手机号才能一键登录']);
+    expect(errors).not.toHaveBeenCalled();
+  } finally {
+    errors.mockRestore();
+  }
+});
+
+// The backend answers WECHAT_USER_BLOCKED (403) when WeChat flags the account as
+// high-risk (jscode2session 40226). The simulator has no way to flag an account,
+// so here wx.request answers those two routes itself; everything else is live.
+test('(k) WECHAT_USER_BLOCKED from silent login or phone login: the page says why', async () => {
+  wechatUser = 'o_mp_erin';
+  storage.clear();
+  const live = global.wx.request;
+  const blocked = new Set(['/auth/wechat/session', '/auth/wechat/phone-login']);
+  global.wx.request = (options) => {
+    const route = new URL(options.url).pathname;
+    if (!blocked.has(route)) return live(options);
+    requests.push({ method: options.method, path: route, status: 403, body: options.data });
+    asyncCallbacks(
+      options,
+      {
+        statusCode: 403,
+        data: {
+          statusCode: 403,
+          error: 'Forbidden',
+          code: 'WECHAT_USER_BLOCKED',
+          message: 'WeChat blocked this account',
+          requestId: 'test',
+        },
+        header: {},
+        errMsg: 'request:ok',
+      },
+      true,
+    );
+    return { abort() {} };
+  };
+  try {
+    const login = openPage('/pages/login/login');
+    await waitFor(() => login.querySelector('.login-btn'), 'the phone button');
+    expect(calls()).toEqual(['POST /auth/wechat/session 403']);
+    expect(text(login, '.notice')).toBe('当前微信账号存在安全风险，暂时无法登录');
+
+    requests.length = 0;
+    login.querySelector('.login-btn').dispatchEvent('getphonenumber', {
+      detail: { errMsg: 'getPhoneNumber:ok', code: await phoneCode('13600136000') },
+    });
+    await waitFor(() => toasts.length, 'a toast');
+    expect(calls()).toEqual(['POST /auth/wechat/phone-login 403']);
+    expect(toasts).toEqual(['当前微信账号存在安全风险，暂时无法登录']);
+    expect(navigations).toEqual([]);
+    expect(storage.get('accessToken')).toBeUndefined();
+  } finally {
+    global.wx.request = live;
   }
 });

@@ -12,7 +12,7 @@ import { WechatSimulator } from './wechat-simulator';
       provide: WechatSimulator,
       inject: [Clock, wechatConfig.KEY],
       useFactory: (clock: Clock, config: ConfigType<typeof wechatConfig>) =>
-        new WechatSimulator(clock, config.apps),
+        new WechatSimulator(clock, config.apps, { riskyWords: config.simulatorRiskyWords }),
     },
   ],
   exports: [WechatSimulator],

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SimulatedContentCheck } from './simulated-content-check';
 
 /** WeChat's documented lifetimes. */
 export const CODE_TTL_MS = 5 * 60_000;
@@ -60,14 +61,18 @@ export class WechatSimulator {
   private readonly stableTokens = new Map<string, string>();
   private readonly secrets: Map<string, string>;
   private lastSweep = 0;
+  private readonly contentCheck: SimulatedContentCheck;
 
+  /** `options.riskyWords`: what msg_sec_check calls risky (default `违禁词`). */
   constructor(
     private readonly clock: { now(): number },
     apps: readonly { appId: string; secret: string }[],
+    options: { riskyWords?: readonly string[] } = {},
   ) {
     if (apps.length === 0) throw new Error('the simulator needs at least one app');
     this.secrets = new Map(apps.map((app) => [app.appId, app.secret]));
     this.appId = apps[0].appId;
+    this.contentCheck = new SimulatedContentCheck(clock, options.riskyWords ?? ['违禁词']);
   }
 
   /** The primary app: codes are minted for it unless another is named. */
@@ -132,6 +137,8 @@ export class WechatSimulator {
         return this.phoneNumber(request.query, asObject(request.body));
       case 'GET /sns/jscode2session':
         return this.codeToSession(request.query);
+      case 'POST /wxa/msg_sec_check':
+        return this.contentSecurity(request.query, asObject(request.body));
       default:
         return { status: 404, body: { errcode: 404, errmsg: 'not found' } };
     }
@@ -207,11 +214,22 @@ export class WechatSimulator {
     const spent = this.spend(entry?.appId === query.appid ? entry : undefined);
     if (spent) return spent;
     const login = entry as LoginCode;
+    this.contentCheck.recordSeen(login.appId, login.openid);
     return ok({
       openid: login.openid,
       session_key: randomBytes(16).toString('base64'),
       ...(login.unionid ? { unionid: login.unionid } : {}),
     });
+  }
+
+  private contentSecurity(
+    query: Record<string, string>,
+    body: Record<string, unknown>,
+  ): SimulatorAnswer {
+    const denied = this.checkToken(query.access_token);
+    if (denied) return denied;
+    const tokenApp = (this.tokens.get(query.access_token) as IssuedToken).appId;
+    return this.contentCheck.answer(tokenApp, body);
   }
 
   /** 40029 for an unknown or expired code, 40163 for one already used. */
@@ -259,6 +277,7 @@ export class WechatSimulator {
       if (entry.expiresAt < cutoff) this.phoneCodes.delete(code);
     for (const [code, entry] of this.loginCodes)
       if (entry.expiresAt < cutoff) this.loginCodes.delete(code);
+    this.contentCheck.forgetStale();
   }
 }
 

@@ -7,6 +7,8 @@ const MESSAGES = {
   REGISTRATION_TICKET_INVALID: '注册已过期，请重新登录',
   PHONE_ALREADY_REGISTERED: '该手机号已注册，请直接登录',
   VALIDATION_FAILED: '昵称或头像不符合要求',
+  // WeChat's content security refused the nickname: nothing was created, the ticket still works.
+  NICKNAME_REJECTED: '该昵称未通过微信内容安全检查，请换一个',
 };
 
 function decode(value) {
@@ -26,6 +28,7 @@ Component({
     registrationTicket: '',
     nickname: '',
     avatarUrl: '',
+    nicknameError: '',
     submitting: false,
   },
 
@@ -44,7 +47,9 @@ Component({
 
     // <input type="nickname">: the WeChat nickname can arrive on input or on blur.
     onNicknameInput(e) {
-      this.setData({ nickname: e.detail.value || '' });
+      const nickname = e.detail.value || '';
+      // A refused nickname's message stays until the user changes it.
+      if (nickname !== this.data.nickname) this.setData({ nickname, nicknameError: '' });
     },
 
     onSubmit() {
@@ -68,6 +73,10 @@ Component({
         .catch((err) => {
           this.setData({ submitting: false });
           wx.showToast({ title: MESSAGES[err.code] || '注册失败，请稍后再试', icon: 'none' });
+          // Keep the form (and the ticket): only the nickname has to change.
+          if (err.code === 'NICKNAME_REJECTED') {
+            this.setData({ nicknameError: MESSAGES.NICKNAME_REJECTED });
+          }
           // The ticket is spent or stale: only a new phone login can issue another.
           if (
             err.code === 'REGISTRATION_TICKET_INVALID' ||
