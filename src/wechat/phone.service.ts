@@ -4,12 +4,8 @@ import { Clock } from '../common/clock';
 import { wechatConfig } from '../config/wechat.config';
 import { AccessTokenService } from './access-token.service';
 import { PhoneNumberAnswer, WechatApiClient } from './wechat-api.client';
-import {
-  isTransientWechatError,
-  WechatBadResponseError,
-  WechatCodeInvalidError,
-  WechatTokenRejectedError,
-} from './wechat.errors';
+import { WechatBadResponseError, WechatTokenRejectedError } from './wechat.errors';
+import { callWithOneRetry } from './wechat-retry';
 
 export interface VerifiedPhone {
   /** E.164: `+8613800138000`. */
@@ -20,10 +16,7 @@ export interface VerifiedPhone {
   countryCode: string;
 }
 
-/** Extra time a login may spend on a retry beyond one call's timeout (CONTRACT §3). */
-export const RETRY_BUDGET_MS = 1000;
-/** Backoff before retrying WeChat's -1 (busy) or a network error. */
-const RETRY_BACKOFF_MS = 100;
+export { RETRY_BUDGET_MS } from './wechat-retry';
 
 /**
  * Exchanges a getPhoneNumber code for the phone number WeChat verified.
@@ -40,56 +33,30 @@ export class PhoneService {
 
   /** `appId`: the mini-program the code was minted in (default: the primary app). */
   async resolvePhone(code: string, appId = this.config.appId): Promise<VerifiedPhone> {
-    const timeoutMs = this.config.timeoutMs;
-    const deadline = this.clock.now() + timeoutMs + RETRY_BUDGET_MS;
-    const answer = await this.callWithOneRetry(code, appId, timeoutMs, deadline);
+    const answer = await this.callWithOneRetry(code, appId);
     return this.parse(answer, appId);
   }
 
   /**
    * One retry at most, and only for what WeChat documents as worth retrying:
-   * a rejected token (after dropping it), busy (-1) or a transport failure.
-   * The retry only gets what is left of the budget, never a fresh timeout.
-   * Bad codes (40029/40163) and quota errors are never retried.
+   * a rejected token (after dropping it, compare-and-expire), busy (-1) or a
+   * transport failure. Bad codes (40029/40163) and quota errors never are.
    */
-  private async callWithOneRetry(
-    code: string,
-    appId: string,
-    timeoutMs: number,
-    deadline: number,
-  ): Promise<PhoneNumberAnswer> {
-    const token = await this.accessTokens.getToken(appId);
-    try {
-      // Waiting for a token fetch counts against the login's budget too.
-      return await this.client.getUserPhoneNumber(token, code, {
-        timeoutMs: Math.min(timeoutMs, deadline - this.clock.now()),
-      });
-    } catch (error) {
-      if (error instanceof WechatTokenRejectedError) {
+  private callWithOneRetry(code: string, appId: string): Promise<PhoneNumberAnswer> {
+    let token = '';
+    return callWithOneRetry(
+      this.clock,
+      this.config.timeoutMs,
+      async (timeLeft) => {
+        token = await this.accessTokens.getToken(appId);
+        return this.client.getUserPhoneNumber(token, code, { timeoutMs: timeLeft(), appId });
+      },
+      async (error) => {
+        if (!(error instanceof WechatTokenRejectedError)) return false;
         await this.accessTokens.invalidate(token, appId);
-      } else if (isTransientWechatError(error)) {
-        await sleep(RETRY_BACKOFF_MS * (1 + Math.random()));
-      } else {
-        throw error;
-      }
-      // The token fetch above may have eaten into the budget: measure after it.
-      const retryToken = await this.accessTokens.getToken(appId);
-      const left = deadline - this.clock.now();
-      if (left < 100) throw error;
-      try {
-        return await this.client.getUserPhoneNumber(retryToken, code, {
-          timeoutMs: Math.min(timeoutMs, left),
-        });
-      } catch (retryError) {
-        // A call that timed out may still have reached WeChat and spent the
-        // code: the retry's "code already used" is then WeChat's slowness, not
-        // the user's code, so the client hears about the outage (503).
-        if (retryError instanceof WechatCodeInvalidError && isTransientWechatError(error)) {
-          throw error;
-        }
-        throw retryError;
-      }
-    }
+        return true;
+      },
+    );
   }
 
   /** Never trust an answer that is not what WeChat documents. */
@@ -120,8 +87,4 @@ export class PhoneService {
       countryCode: country,
     };
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

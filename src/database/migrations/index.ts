@@ -2,6 +2,7 @@ import { CreateUsers1764100000000 } from './1764100000000-CreateUsers';
 import { CreateWechatAccessTokens1764200000000 } from './1764200000000-CreateWechatAccessTokens';
 import { CreateRefreshTokens1764300000000 } from './1764300000000-CreateRefreshTokens';
 import { PerAppWechatAccounts1764400000000 } from './1764400000000-PerAppWechatAccounts';
+import { ForceRefreshLimiter1764700000000 } from './1764700000000-ForceRefreshLimiter';
 
 /** In order. Listed explicitly so ts-node (CLI) and the compiled app load the same set. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   CreateWechatAccessTokens1764200000000,
   CreateRefreshTokens1764300000000,
   PerAppWechatAccounts1764400000000,
+  ForceRefreshLimiter1764700000000,
 ];
