@@ -152,6 +152,33 @@ describe('WeChat errcodes as clients and operators see them (e2e)', () => {
     });
   });
 
+  describe('the fake keeps classic and stable tokens apart, as WeChat does', () => {
+    it('a classic /cgi-bin/token fetch by another system does not cut our stable token', async () => {
+      const wechat = await FakeWechat.start();
+      const t = await startApp({ databaseUrl: db.url, wechat });
+      try {
+        const flow = new LoginFlow(t.url, wechat);
+        await flow.phoneLogin(wechat.phoneCode('13420000001')).expect(404);
+        const query = `grant_type=client_credential&appid=${wechat.appId}&secret=${wechat.secret}`;
+        for (let i = 0; i < 2; i++) {
+          const res = await request(wechat.url).get(`/cgi-bin/token?${query}`).expect(200);
+          expect(res.body).toMatchObject({ access_token: expect.any(String) });
+        }
+        // Well past the 5-minute overlap a classic rotation would leave.
+        t.clock.advance(10 * 60_000);
+        wechat.clock.advance(10 * 60_000);
+        wechat.resetCalls();
+        await flow.phoneLogin(wechat.phoneCode('13420000002')).expect(404);
+        expect(wechat.calls.map((c) => `${c.path} ${c.errcode}`)).toEqual([
+          '/wxa/business/getuserphonenumber 0',
+        ]);
+      } finally {
+        await t.close();
+        await wechat.stop();
+      }
+    });
+  });
+
   describe('jscode2session (silent login)', () => {
     let wechat: FakeWechat;
     let t: TestApp;
