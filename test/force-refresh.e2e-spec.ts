@@ -42,7 +42,8 @@ describe('stable_token force_refresh across instances (e2e)', () => {
   };
   const forcedFetches = () =>
     wechat.calls.filter(
-      (c) => c.path === '/cgi-bin/stable_token' && (c.body as { force_refresh?: boolean }).force_refresh,
+      (c) =>
+        c.path === '/cgi-bin/stable_token' && (c.body as { force_refresh?: boolean }).force_refresh,
     ).length;
   const login = (i: number) =>
     new LoginFlow(instances[i].url, wechat).phoneLogin(

@@ -85,7 +85,10 @@ describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', (
     const fault = (body: Record<string, unknown>) =>
       request(t.url).post('/__wechat-sim/faults').send(body);
     const mintLoginCode = async (openid: string): Promise<string> => {
-      const res = await request(t.url).post('/__wechat-sim/login-codes').send({ openid }).expect(200);
+      const res = await request(t.url)
+        .post('/__wechat-sim/login-codes')
+        .send({ openid })
+        .expect(200);
       return (res.body as { code: string }).code;
     };
 

@@ -6,6 +6,10 @@ import { createTestDatabase, TestDatabase } from './helpers/test-database';
 import { startApp, TestApp } from './helpers/test-app';
 
 const STABLE_TOKEN = '/cgi-bin/stable_token';
+
+interface ReadyBody {
+  details: { wechatAccessToken: { apps: { misconfigured?: unknown }[] } };
+}
 const JSCODE2SESSION = '/sns/jscode2session';
 
 /** What an operator must be told for each errcode a token endpoint answers. */
@@ -73,7 +77,7 @@ describe('WeChat errcodes as clients and operators see them (e2e)', () => {
       expect(t.logs.text).not.toContain('not-the-right-secret');
 
       const ready = await request(t.url).get('/health/ready').expect(503);
-      expect(ready.body.details.wechatAccessToken).toMatchObject({
+      expect((ready.body as ReadyBody).details.wechatAccessToken).toMatchObject({
         status: 'down',
         apps: [{ misconfigured: { errcode: 40001, hint: expect.stringMatching(/WECHAT_SECRET/) } }],
       });
@@ -122,8 +126,8 @@ describe('WeChat errcodes as clients and operators see them (e2e)', () => {
         expect(wechat.tokenFetches).toBe(1);
 
         const ready = await request(t.url).get('/health/ready').expect(503);
-        expect(ready.body.details.wechatAccessToken.apps[0].misconfigured).toMatchObject({
-          errcode,
+        expect((ready.body as ReadyBody).details.wechatAccessToken.apps[0]).toMatchObject({
+          misconfigured: { errcode },
         });
 
         const logged = linesWith(t, errmsg);
@@ -206,7 +210,9 @@ describe('WeChat errcodes as clients and operators see them (e2e)', () => {
       expect(JSON.stringify(res.body)).not.toContain('rid:');
       expect(sessionCalls()).toBe(1);
       expect(linesWith(t, errmsg)).toHaveLength(1);
-      expect(linesWith(t, errmsg)[0]).toContain(`${JSCODE2SESSION} (app ${wechat.appId}) answered errcode 40226`);
+      expect(linesWith(t, errmsg)[0]).toContain(
+        `${JSCODE2SESSION} (app ${wechat.appId}) answered errcode 40226`,
+      );
     });
 
     it('-1 (busy) is retried once', async () => {

@@ -97,7 +97,7 @@ export const ERROR_CODES = {
   WECHAT_MISCONFIGURED: {
     status: 503,
     description:
-      'WeChat refused our credentials when we asked for an access token (on the token endpoints: 40001 wrong AppSecret, 40002, 40013 bad AppID, 40125 bad AppSecret, 40164 server IP not on the allow-list, 41002, 41004, 48001, 89503 server IP awaiting the admin\'s confirmation; on jscode2session: 40013/40125). An operator must fix it; the log names the fix. See Retry-After (the next attempt).',
+      "WeChat refused our credentials when we asked for an access token (on the token endpoints: 40001 wrong AppSecret, 40002, 40013 bad AppID, 40125 bad AppSecret, 40164 server IP not on the allow-list, 41002, 41004, 48001, 89503 server IP awaiting the admin's confirmation; on jscode2session: 40013/40125). An operator must fix it; the log names the fix. See Retry-After (the next attempt).",
   },
   DATABASE_UNAVAILABLE: {
     status: 503,

@@ -27,7 +27,10 @@ export class AccessTokenFetcher {
     const startedAt = this.clock.now();
     try {
       let answer = await this.client.fetchAccessToken({ appId: app.appId });
-      if (answer.accessToken === app.rejected && (await this.mayForceRefresh(app, answer.accessToken))) {
+      if (
+        answer.accessToken === app.rejected &&
+        (await this.mayForceRefresh(app, answer.accessToken))
+      ) {
         // stable_token handed back the very token WeChat just rejected: the
         // one case for force_refresh, once per incident, and within WeChat's
         // limits (≥ 30 s apart, 20 a day) claimed from the shared table.

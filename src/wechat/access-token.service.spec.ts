@@ -105,7 +105,12 @@ function setup(options: { tokenMode?: TokenMode; timeoutMs?: number } = {}) {
   const rows = dataSource.getRepository(WechatAccessToken);
   const store = new AccessTokenStore(rows);
   const instance = () =>
-    new AccessTokenService(new AccessTokenFetcher(client, store, clock, config), store, clock, config);
+    new AccessTokenService(
+      new AccessTokenFetcher(client, store, clock, config),
+      store,
+      clock,
+      config,
+    );
   const appKey = `${APPID}:${tokenMode}`;
   const t0 = clock.now();
   return {
@@ -560,7 +565,8 @@ describe('AccessTokenService', () => {
     it(`is used at most ${FORCE_REFRESH_PER_DAY} times a day (China time), then again the next day`, async () => {
       const world = setup();
       // 00:00:10 in China (UTC+8) on some day.
-      const midnightChina = Math.ceil((world.t0 + 8 * 3_600_000) / 86_400_000) * 86_400_000 - 8 * 3_600_000;
+      const midnightChina =
+        Math.ceil((world.t0 + 8 * 3_600_000) / 86_400_000) * 86_400_000 - 8 * 3_600_000;
       world.clock.set(midnightChina + 10_000);
       let n = 1;
       const service = world.instance();
@@ -671,7 +677,9 @@ describe('AccessTokenService', () => {
 
       // Due again: 10 concurrent calls share one new attempt, refused again.
       world.clock.set(world.t0 + MISCONFIGURED_RETRY_SEC * 1000);
-      const retried = await Promise.allSettled(Array.from({ length: 10 }, () => service.getToken()));
+      const retried = await Promise.allSettled(
+        Array.from({ length: 10 }, () => service.getToken()),
+      );
       expect(retried.every((r) => r.status === 'rejected')).toBe(true);
       expect(world.fetchAccessToken).toHaveBeenCalledTimes(2);
 

@@ -101,10 +101,7 @@ export class WechatApiClient {
   }
 
   /** wx.login's code → openid (+ unionid). Needs no access token. */
-  code2Session(
-    jsCode: string,
-    options: CallOptions = {},
-  ): Promise<Record<string, unknown>> {
+  code2Session(jsCode: string, options: CallOptions = {}): Promise<Record<string, unknown>> {
     const appId = options.appId ?? this.config.appId;
     return this.call(
       'jscode2session',

@@ -1,4 +1,9 @@
-import { MISCONFIGURED_HINTS, WECHAT_ERRCODES, WechatEndpoint, wechatErrorFor } from './wechat-errcodes';
+import {
+  MISCONFIGURED_HINTS,
+  WECHAT_ERRCODES,
+  WechatEndpoint,
+  wechatErrorFor,
+} from './wechat-errcodes';
 import {
   WechatBadResponseError,
   WechatBusyError,
@@ -10,7 +15,12 @@ import {
   WechatUserBlockedError,
 } from './wechat.errors';
 
-type Expected = [errcode: number, type: new (...args: never[]) => Error, code: string, status: number];
+type Expected = [
+  errcode: number,
+  type: new (...args: never[]) => Error,
+  code: string,
+  status: number,
+];
 
 const TOKEN_ENDPOINT: Expected[] = [
   [-1, WechatBusyError, 'WECHAT_UNAVAILABLE', 503],

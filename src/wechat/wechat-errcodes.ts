@@ -29,15 +29,23 @@ export const MISCONFIGURED_RETRY_SEC = 60;
  * endpoints (and on jscode2session, which also carries the AppSecret).
  */
 export const MISCONFIGURED_HINTS: Readonly<Record<number, string>> = {
-  40001: 'WeChat says the AppSecret is wrong or belongs to another app: check WECHAT_SECRET (a reset in the console replaces it)',
-  40002: 'WeChat refused grant_type: check that WECHAT_API_BASE_URL reaches WeChat, through a proxy that forwards requests unchanged',
+  40001:
+    'WeChat says the AppSecret is wrong or belongs to another app: check WECHAT_SECRET (a reset in the console replaces it)',
+  40002:
+    'WeChat refused grant_type: check that WECHAT_API_BASE_URL reaches WeChat, through a proxy that forwards requests unchanged',
   40013: "WeChat says the AppID is invalid: check WECHAT_APPID (the mini-program's AppID, wx…)",
-  40125: 'WeChat says the AppSecret is invalid: check WECHAT_SECRET (a reset in the console replaces it)',
-  40164: "this server's egress IP is not on the app's IP allow-list: add the IP WeChat names in errmsg in the mini-program console (Development settings)",
-  41002: 'WeChat received no appid: check WECHAT_APPID and that a proxy at WECHAT_API_BASE_URL forwards the query and body unchanged',
-  41004: 'WeChat received no secret: check WECHAT_SECRET and that a proxy at WECHAT_API_BASE_URL forwards the query and body unchanged',
-  48001: "this AppID may not call the token API: check that WECHAT_APPID is the mini-program's AppID and the account's API permissions",
-  89503: "this server's IP awaits an administrator's confirmation: an admin must confirm it in the mini-program console (or the confirmation message WeChat sent)",
+  40125:
+    'WeChat says the AppSecret is invalid: check WECHAT_SECRET (a reset in the console replaces it)',
+  40164:
+    "this server's egress IP is not on the app's IP allow-list: add the IP WeChat names in errmsg in the mini-program console (Development settings)",
+  41002:
+    'WeChat received no appid: check WECHAT_APPID and that a proxy at WECHAT_API_BASE_URL forwards the query and body unchanged',
+  41004:
+    'WeChat received no secret: check WECHAT_SECRET and that a proxy at WECHAT_API_BASE_URL forwards the query and body unchanged',
+  48001:
+    "this AppID may not call the token API: check that WECHAT_APPID is the mini-program's AppID and the account's API permissions",
+  89503:
+    "this server's IP awaits an administrator's confirmation: an admin must confirm it in the mini-program console (or the confirmation message WeChat sent)",
 };
 
 /** What an errcode means for us. */

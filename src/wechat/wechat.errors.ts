@@ -89,7 +89,10 @@ export class WechatUserBlockedError extends AppError {
   readonly errcode = 40226;
 
   constructor() {
-    super('WECHAT_USER_BLOCKED', 'WeChat has blocked this account from logging in to mini-programs');
+    super(
+      'WECHAT_USER_BLOCKED',
+      'WeChat has blocked this account from logging in to mini-programs',
+    );
   }
 }
 

@@ -91,6 +91,8 @@ export class InjectedFaultDto {
   @ApiProperty({ enum: Object.keys(WECHAT_ENDPOINTS) })
   api: WechatEndpoint;
 
-  @ApiProperty({ description: 'How many of the next calls of this API will now fail (all faults queued for it).' })
+  @ApiProperty({
+    description: 'How many of the next calls of this API will now fail (all faults queued for it).',
+  })
   pending: number;
 }

@@ -65,13 +65,19 @@ describe('WechatSimulator tokens and faults', () => {
 
   const call = (method: string, path: string, query: Record<string, string>, body?: unknown) =>
     simulator.handle({ method, path, query, body }).body;
-  const classic = (query: Record<string, string> = credentials) => call('GET', '/cgi-bin/token', query);
+  const classic = (query: Record<string, string> = credentials) =>
+    call('GET', '/cgi-bin/token', query);
   const stable = (body: Record<string, unknown> = credentials) =>
     call('POST', '/cgi-bin/stable_token', {}, body);
   const phoneCall = (accessToken: string) =>
-    call('POST', '/wxa/business/getuserphonenumber', { access_token: accessToken }, {
-      code: simulator.mintPhoneCode('13800138000'),
-    }).errcode;
+    call(
+      'POST',
+      '/wxa/business/getuserphonenumber',
+      { access_token: accessToken },
+      {
+        code: simulator.mintPhoneCode('13800138000'),
+      },
+    ).errcode;
 
   it('keeps classic and stable tokens apart: fetching one kind never cuts the other', () => {
     const stableToken = stable().access_token as string;
