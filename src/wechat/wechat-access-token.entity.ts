@@ -38,10 +38,10 @@ export class WechatAccessToken {
   forceRefreshedAt: number | null;
 
   /** The day (China time, when WeChat's daily limits reset) `forceRefreshCount` counts. */
-  @Column({ name: 'force_refresh_day', type: 'int', nullable: true })
+  @Column({ name: 'force_refresh_day', type: 'integer', nullable: true })
   forceRefreshDay: number | null;
 
   /** force_refresh calls on `forceRefreshDay`: WeChat allows 20 a day. */
-  @Column({ name: 'force_refresh_count', type: 'int', default: 0 })
+  @Column({ name: 'force_refresh_count', type: 'integer', default: 0 })
   forceRefreshCount: number;
 }

@@ -11,8 +11,8 @@ export class ForceRefreshLimiter1764700000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.addColumns('wechat_access_tokens', [
       new TableColumn({ name: 'force_refreshed_at', type: 'bigint', isNullable: true }),
-      new TableColumn({ name: 'force_refresh_day', type: 'int', isNullable: true }),
-      new TableColumn({ name: 'force_refresh_count', type: 'int', default: 0 }),
+      new TableColumn({ name: 'force_refresh_day', type: 'integer', isNullable: true }),
+      new TableColumn({ name: 'force_refresh_count', type: 'integer', default: 0 }),
     ]);
   }
 
