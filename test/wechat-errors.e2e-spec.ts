@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { AccessTokenService } from '../src/wechat/access-token.service';
 import { MISCONFIGURED_RETRY_SEC } from '../src/wechat/wechat-errcodes';
 import { FakeWechat } from './helpers/fake-wechat';
 import { LoginFlow } from './helpers/login-flow';
@@ -146,6 +147,27 @@ describe('WeChat errcodes as clients and operators see them (e2e)', () => {
         await request(t.url).get('/health/ready').expect(200);
       },
     );
+
+    it('a refused renewal makes /health/ready 503 while the old token still serves logins', async () => {
+      const tokens = t.app.get(AccessTokenService);
+      // 4 minutes before the token's 2-hour expiry: the scheduled job renews, and WeChat refuses.
+      const jump = 2 * 3_600_000 - 4 * 60_000;
+      t.clock.advance(jump);
+      wechat.clock.advance(jump);
+      wechat.failNext(STABLE_TOKEN, { errcode: 40164, errmsg: 'invalid ip 198.51.100.9' });
+      await tokens.refreshIfDue();
+
+      await flow.phoneLogin(wechat.phoneCode(nextPhone())).expect(404);
+      const ready = await request(t.url).get('/health/ready').expect(503);
+      expect((ready.body as ReadyBody).details.wechatAccessToken.apps[0]).toMatchObject({
+        tokenHeld: true,
+        misconfigured: { errcode: 40164 },
+      });
+
+      t.clock.advance(MISCONFIGURED_RETRY_SEC * 1000);
+      await tokens.refreshIfDue();
+      await request(t.url).get('/health/ready').expect(200);
+    });
 
     it('a quota answer (45009) on the token endpoint stays 503 WECHAT_UNAVAILABLE', async () => {
       wechat.simulator.revokeAllTokens();
