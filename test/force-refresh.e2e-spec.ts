@@ -68,7 +68,6 @@ describe('stable_token force_refresh across instances (e2e)', () => {
   it('is used once for an incident; the other instance 10 s later may not force again', async () => {
     await login(0).expect(404);
     await login(1).expect(404);
-    expect(wechat.tokenFetches).toBe(1);
 
     await incident(0);
     expect(forcedFetches()).toBe(1);

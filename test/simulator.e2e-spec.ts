@@ -142,6 +142,7 @@ describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', (
       const paths = (doc.body as { paths: Record<string, { post?: unknown }> }).paths;
       expect(paths['/__wechat-sim/faults']?.post).toBeDefined();
       expect(JSON.stringify(doc.body)).toContain('msg_sec_check');
+      expect(JSON.stringify(paths['/auth/wechat/session'])).toContain('WECHAT_USER_BLOCKED');
     });
   });
 
