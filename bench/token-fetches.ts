@@ -28,6 +28,7 @@ import axios from 'axios';
 import { DataSource } from 'typeorm';
 import { TokenMode, WechatConfig } from '../src/config/wechat.config';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { AccessTokenFetcher } from '../src/wechat/access-token.fetcher';
 import { AccessTokenService } from '../src/wechat/access-token.service';
 import { AccessTokenStore } from '../src/wechat/access-token.store';
 import { PhoneService } from '../src/wechat/phone.service';
@@ -139,7 +140,8 @@ async function run(
     const http = new HttpService(axios.create({ adapter: simulatorAdapter(simulator) }));
     const client = new WechatApiClient(http, config);
     const store = new AccessTokenStore(dataSource.getRepository(WechatAccessToken));
-    const tokens = new AccessTokenService(client, store, clock, config);
+    const fetcher = new AccessTokenFetcher(client, store, clock, config);
+    const tokens = new AccessTokenService(fetcher, store, clock, config);
     return { client, tokens, phones: new PhoneService(client, tokens, clock, config) };
   });
 

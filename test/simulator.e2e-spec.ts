@@ -81,6 +81,71 @@ describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', (
     );
   });
 
+  describe('POST /__wechat-sim/faults', () => {
+    const fault = (body: Record<string, unknown>) =>
+      request(t.url).post('/__wechat-sim/faults').send(body);
+    const mintLoginCode = async (openid: string): Promise<string> => {
+      const res = await request(t.url)
+        .post('/__wechat-sim/login-codes')
+        .send({ openid })
+        .expect(200);
+      return (res.body as { code: string }).code;
+    };
+
+    it('makes the next wx.login code answer 40226 → 403 WECHAT_USER_BLOCKED, then WeChat behaves again', async () => {
+      const res = await fault({ api: 'jscode2session', errcode: 40226 }).expect(200);
+      expect(res.body).toEqual({ api: 'jscode2session', pending: 1 });
+      const blocked = await request(t.url)
+        .post('/auth/wechat/session')
+        .send({ loginCode: await mintLoginCode('o_blocked') })
+        .expect(403);
+      expect(blocked.body).toMatchObject({ code: 'WECHAT_USER_BLOCKED' });
+      expect(JSON.stringify(blocked.body)).not.toContain('simulated fault');
+      await request(t.url)
+        .post('/auth/wechat/session')
+        .send({ loginCode: await mintLoginCode('o_blocked') })
+        .expect(404);
+    });
+
+    it('45011 on the phone call → 429, -1 twice → 503 after the retry, `count` calls in order', async () => {
+      await fault({ api: 'getuserphonenumber', errcode: 45011 }).expect(200);
+      const queued = await fault({ api: 'getuserphonenumber', errcode: -1, count: 2 }).expect(200);
+      expect(queued.body).toEqual({ api: 'getuserphonenumber', pending: 3 });
+      const login = async () =>
+        request(t.url)
+          .post('/auth/wechat/phone-login')
+          .send({ code: await mintPhoneCode('13800138111') });
+      expect((await login()).body).toMatchObject({ statusCode: 429, code: 'TOO_MANY_REQUESTS' });
+      const busy = await login();
+      expect(busy.body).toMatchObject({ statusCode: 503, code: 'WECHAT_UNAVAILABLE' });
+      expect(busy.headers['retry-after']).toBeDefined();
+      expect((await login()).status).toBe(404);
+    });
+
+    it('validates the fault', async () => {
+      for (const body of [
+        { api: 'nope', errcode: 40226 },
+        { api: 'jscode2session', errcode: 0 },
+        { api: 'jscode2session', errcode: 'x' },
+        { api: 'jscode2session', errcode: 45011, count: 0 },
+        { api: 'jscode2session', errcode: 45011, count: 101 },
+        { api: 'jscode2session', errcode: 45011, extra: true },
+        { errcode: 45011 },
+      ]) {
+        const res = await fault(body).expect(400);
+        expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+      }
+    });
+
+    it('is documented in the OpenAPI document', async () => {
+      const doc = await request(t.url).get('/docs-json').expect(200);
+      const paths = (doc.body as { paths: Record<string, { post?: unknown }> }).paths;
+      expect(paths['/__wechat-sim/faults']?.post).toBeDefined();
+      expect(JSON.stringify(doc.body)).toContain('msg_sec_check');
+      expect(JSON.stringify(paths['/auth/wechat/session'])).toContain('WECHAT_USER_BLOCKED');
+    });
+  });
+
   it('is refused in production, with every problem listed at once', () => {
     const saved = { ...process.env };
     process.env.NODE_ENV = 'production';

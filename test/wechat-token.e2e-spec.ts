@@ -241,7 +241,7 @@ describe('WeChat access token and failures (e2e)', () => {
         status: 'error',
         details: { wechatAccessToken: { status: 'down', tokenHeld: false } },
       });
-      expect(s.t.logs.text).toMatch(/WeChat refused our credentials \(errcode 40125\)/);
+      expect(s.t.logs.text).toMatch(/stable_token .*answered errcode 40125.*check WECHAT_SECRET/);
       expect(s.t.logs.text).not.toContain('not-the-right-secret');
     });
   });

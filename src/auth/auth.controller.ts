@@ -68,7 +68,7 @@ export class AuthController {
       'no phone button, no paid phone-number call. 404 WECHAT_ACCOUNT_NOT_BOUND → show the phone button.',
   })
   @ApiOkResponse({ type: LoginResponseDto })
-  @ApiErrors(...WECHAT_LOGIN_ERRORS, 'WECHAT_ACCOUNT_NOT_BOUND')
+  @ApiErrors(...WECHAT_LOGIN_ERRORS, 'WECHAT_ACCOUNT_NOT_BOUND', 'WECHAT_USER_BLOCKED')
   session(@Body() body: WechatSessionDto, @WechatAppId() appId: string): Promise<LoginResult> {
     return this.auth.wechatSessionLogin(body.loginCode, appId);
   }

@@ -49,6 +49,11 @@ export const ERROR_CODES = {
     description:
       'A refresh token that was already exchanged was presented again: its whole session family is revoked. Log in again.',
   },
+  WECHAT_USER_BLOCKED: {
+    status: 403,
+    description:
+      'WeChat blocked this account as high-risk (jscode2session 40226): it cannot log in to mini-programs for now. Not worth retrying.',
+  },
   PHONE_NOT_REGISTERED: {
     status: 404,
     description:
@@ -94,7 +99,7 @@ export const ERROR_CODES = {
   WECHAT_MISCONFIGURED: {
     status: 503,
     description:
-      'WeChat refused our AppID/secret (40013/40125/40164): an operator must fix the configuration.',
+      "WeChat refused our credentials when we asked for an access token (on the token endpoints: 40001 wrong AppSecret, 40002, 40013 bad AppID, 40125 bad AppSecret, 40164 server IP not on the allow-list, 41002, 41004, 48001, 89503 server IP awaiting the admin's confirmation; on jscode2session: 40013/40125). An operator must fix it; the log names the fix. See Retry-After (the next attempt).",
   },
   DATABASE_UNAVAILABLE: {
     status: 503,

@@ -47,7 +47,9 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({
     summary: 'Readiness: database reachable and a WeChat access token held',
-    description: 'Shows whether a token is held and how long it has left, never the token itself.',
+    description:
+      'Shows whether a token is held and how long it has left, never the token itself. ' +
+      '503 also while WeChat refuses our credentials (see `apps[].misconfigured`).',
   })
   @ApiOkResponse({ type: ReadinessDto, description: 'Ready.' })
   @ApiServiceUnavailableResponse({
@@ -71,18 +73,22 @@ export class HealthController {
     const check = this.indicators.check('wechatAccessToken');
     const apps = this.accessTokens.statusOfAll();
     const held = apps.every((app) => app.held);
+    // WeChat refused our credentials: no token until an operator acts, even
+    // while an older one still works (it runs out within 2 hours).
+    const misconfigured = apps.some((app) => app.misconfigured);
     const remaining = apps.map((app) => app.expiresInSec ?? 0);
     const data = {
       simulator: this.wechat.simulator,
       mode: this.wechat.tokenMode,
       tokenHeld: held,
       expiresInSec: held ? Math.min(...remaining) : null,
-      apps: apps.map(({ appId, held: tokenHeld, expiresInSec }) => ({
+      apps: apps.map(({ appId, held: tokenHeld, expiresInSec, misconfigured: refused }) => ({
         appId,
         tokenHeld,
         expiresInSec,
+        ...(refused ? { misconfigured: refused } : {}),
       })),
     };
-    return held || this.wechat.simulator ? check.up(data) : check.down(data);
+    return !misconfigured && (held || this.wechat.simulator) ? check.up(data) : check.down(data);
   }
 }

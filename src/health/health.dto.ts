@@ -5,6 +5,14 @@ export class LivenessDto {
   status: 'ok';
 }
 
+export class MisconfiguredDto {
+  @ApiProperty({ example: 40164, description: "WeChat's errcode on the last token fetch." })
+  errcode: number;
+
+  @ApiProperty({ description: 'What the operator should check.' })
+  hint: string;
+}
+
 export class AppTokenStatusDto {
   @ApiProperty({ example: 'wx0000000000simulator' })
   appId: string;
@@ -14,6 +22,13 @@ export class AppTokenStatusDto {
 
   @ApiProperty({ type: Number, nullable: true, example: 7198 })
   expiresInSec: number | null;
+
+  @ApiPropertyOptional({
+    type: MisconfiguredDto,
+    description:
+      'Present while WeChat refuses our credentials (wrong AppSecret, IP not on the allow-list, …): the app is not ready.',
+  })
+  misconfigured?: MisconfiguredDto;
 }
 
 /** One terminus indicator: `status` plus whatever the check adds. */

@@ -8,9 +8,11 @@ import {
   REFRESH_AHEAD_MS,
   USE_MARGIN_MS,
 } from './access-token.service';
-import { AccessTokenStore } from './access-token.store';
+import { AccessTokenFetcher } from './access-token.fetcher';
+import { AccessTokenStore, FORCE_REFRESH_PER_DAY } from './access-token.store';
 import { WechatAccessToken } from './wechat-access-token.entity';
 import { FetchedAccessToken, WechatApiClient } from './wechat-api.client';
+import { MISCONFIGURED_HINTS, MISCONFIGURED_RETRY_SEC } from './wechat-errcodes';
 import { WechatMisconfiguredError, WechatUnreachableError } from './wechat.errors';
 import { FixedClock } from '../../test/helpers/fixed-clock';
 
@@ -104,7 +106,13 @@ function setup(options: { tokenMode?: TokenMode; timeoutMs?: number } = {}) {
   };
   const rows = dataSource.getRepository(WechatAccessToken);
   const store = new AccessTokenStore(rows);
-  const instance = () => new AccessTokenService(client, store, clock, config);
+  const instance = () =>
+    new AccessTokenService(
+      new AccessTokenFetcher(client, store, clock, config),
+      store,
+      clock,
+      config,
+    );
   const appKey = `${APPID}:${tokenMode}`;
   const t0 = clock.now();
   return {
@@ -532,6 +540,64 @@ describe('AccessTokenService', () => {
       expect(forcedCalls()).toBe(2);
     });
 
+    it('is rationed in the shared table: another instance, or this one restarted, waits 30 s too', async () => {
+      const world = setup();
+      const a = await holding(world);
+      const forcedCalls = () =>
+        world.fetchAccessToken.mock.calls.filter(([options]) => options?.forceRefresh).length;
+      world.nextFetchReturns('token-1');
+      await a.invalidate('token-1');
+      await expect(a.getToken()).resolves.toBe('token-2');
+      expect(forcedCalls()).toBe(1);
+
+      // 10 s later a fresh instance (a second one, or `a` after a restart) sees token-2 rejected.
+      world.clock.set(world.t0 + 10_000);
+      const b = world.instance();
+      await expect(b.getToken()).resolves.toBe('token-2');
+      world.nextFetchReturns('token-2');
+      await b.invalidate('token-2');
+      await expect(b.getToken()).resolves.toBe('token-2');
+      expect(forcedCalls()).toBe(1);
+      await expect(world.row()).resolves.toMatchObject({
+        forceRefreshedAt: world.t0,
+        forceRefreshCount: 1,
+      });
+    });
+
+    it(`is used at most ${FORCE_REFRESH_PER_DAY} times a day (China time), then again the next day`, async () => {
+      const world = setup();
+      // 00:00:10 in China (UTC+8) on some day.
+      const midnightChina =
+        Math.ceil((world.t0 + 8 * 3_600_000) / 86_400_000) * 86_400_000 - 8 * 3_600_000;
+      world.clock.set(midnightChina + 10_000);
+      let n = 1;
+      const service = world.instance();
+      await expect(service.getToken()).resolves.toBe('token-1');
+      const incident = async () => {
+        // Every incident: a fresh instance, WeChat hands back the rejected token.
+        const current = `token-${n}`;
+        const fresh = world.instance();
+        await expect(fresh.getToken()).resolves.toBe(current);
+        world.nextFetchReturns(current);
+        world.nextFetchReturns(`token-${n + 1}`);
+        await fresh.invalidate(current);
+        const got = await fresh.getToken();
+        if (got !== current) n++;
+        world.fetchAccessToken.mockReset();
+        world.fetchAccessToken.mockImplementation(() =>
+          Promise.resolve({ accessToken: `token-${n}`, expiresInSec: EXPIRES_IN_SEC }),
+        );
+        world.clock.advance(FORCE_REFRESH_MIN_INTERVAL_MS);
+        return got !== current;
+      };
+      let forced = 0;
+      for (let i = 0; i < FORCE_REFRESH_PER_DAY + 3; i++) if (await incident()) forced++;
+      expect(forced).toBe(FORCE_REFRESH_PER_DAY);
+
+      world.clock.set(midnightChina + 86_400_000);
+      expect(await incident()).toBe(true);
+    });
+
     it('is never used in classic mode', async () => {
       const world = setup({ tokenMode: 'classic' });
       const service = await holding(world);
@@ -551,7 +617,7 @@ describe('AccessTokenService', () => {
       const service = world.instance();
       const answer = deferred<FetchedAccessToken>();
       world.fetchAccessToken.mockReturnValueOnce(answer.promise);
-      const failure = new WechatMisconfiguredError(40125);
+      const failure = new WechatUnreachableError('timeout');
 
       const waiters = Array.from({ length: 10 }, () => service.getToken());
       await until(() => world.fetchAccessToken.mock.calls.length === 1, 'the fetch starts');
@@ -583,6 +649,65 @@ describe('AccessTokenService', () => {
     });
   });
 
+  describe('a fetch WeChat refuses as misconfigured', () => {
+    const refused = () => new WechatMisconfiguredError(40164, MISCONFIGURED_HINTS[40164], 60);
+
+    it('is answered from memory, not by WeChat, until it is tried again once per MISCONFIGURED_RETRY_SEC', async () => {
+      const world = setup();
+      const service = world.instance();
+      world.fetchAccessToken.mockRejectedValueOnce(refused());
+      world.fetchAccessToken.mockRejectedValueOnce(refused());
+
+      await expect(service.getToken()).rejects.toMatchObject({
+        code: 'WECHAT_MISCONFIGURED',
+        options: { retryAfterSec: MISCONFIGURED_RETRY_SEC },
+      });
+      world.clock.set(world.t0 + 45_000);
+      const during = await Promise.allSettled(Array.from({ length: 20 }, () => service.getToken()));
+      expect(during.map((r) => r.status)).toEqual(Array(20).fill('rejected'));
+      expect((during[0] as PromiseRejectedResult).reason).toMatchObject({
+        code: 'WECHAT_MISCONFIGURED',
+        errcode: 40164,
+        options: { retryAfterSec: 15 },
+      });
+      await service.refreshIfDue();
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
+      expect(service.status().misconfigured).toEqual({
+        errcode: 40164,
+        hint: MISCONFIGURED_HINTS[40164],
+      });
+
+      // Due again: 10 concurrent calls share one new attempt, refused again.
+      world.clock.set(world.t0 + MISCONFIGURED_RETRY_SEC * 1000);
+      const retried = await Promise.allSettled(
+        Array.from({ length: 10 }, () => service.getToken()),
+      );
+      expect(retried.every((r) => r.status === 'rejected')).toBe(true);
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(2);
+
+      // Fixed by the operator: the next attempt (here the scheduled job's) recovers on its own.
+      world.clock.set(world.t0 + 2 * MISCONFIGURED_RETRY_SEC * 1000);
+      await service.refreshIfDue();
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(3);
+      await expect(service.getToken()).resolves.toBe('token-1');
+      expect(service.status()).toMatchObject({ held: true, misconfigured: null });
+    });
+
+    it('ends when another instance stores a token', async () => {
+      const world = setup();
+      const a = world.instance();
+      world.fetchAccessToken.mockRejectedValueOnce(refused());
+      await expect(a.getToken()).rejects.toBeInstanceOf(WechatMisconfiguredError);
+
+      const b = world.instance();
+      await expect(b.getToken()).resolves.toBe('token-1');
+      world.clock.set(world.t0 + MISCONFIGURED_RETRY_SEC * 1000);
+      await expect(a.getToken()).resolves.toBe('token-1');
+      expect(world.fetchAccessToken).toHaveBeenCalledTimes(2);
+      expect(a.status().misconfigured).toBeNull();
+    });
+  });
+
   describe('status()', () => {
     it('reports no token before the first fetch', () => {
       const world = setup();
@@ -592,6 +717,7 @@ describe('AccessTokenService', () => {
         held: false,
         expiresInSec: null,
         mode: 'stable',
+        misconfigured: null,
       });
     });
 
@@ -607,6 +733,7 @@ describe('AccessTokenService', () => {
         held: true,
         expiresInSec: EXPIRES_IN_SEC - 1001,
         mode: 'classic',
+        misconfigured: null,
       });
       expect(JSON.stringify(service.statusOfAll())).not.toContain('token-1');
     });

@@ -5,8 +5,10 @@ import type { ConfigType } from '@nestjs/config';
 import { Cron } from '@nestjs/schedule';
 import { Clock } from '../common/clock';
 import { wechatConfig } from '../config/wechat.config';
+import { AccessTokenFetcher } from './access-token.fetcher';
 import { AccessTokenStore, StoredToken } from './access-token.store';
-import { WechatApiClient } from './wechat-api.client';
+import { AppToken } from './app-token';
+import { MISCONFIGURED_RETRY_SEC } from './wechat-errcodes';
 import { WechatMisconfiguredError, WechatUnreachableError } from './wechat.errors';
 
 /** WeChat keeps an old token valid for 5 minutes after a new one is issued, and stable_token renews only in a token's last 5 minutes. */
@@ -17,8 +19,7 @@ export const USE_MARGIN_MS = 30_000;
 export const REFRESH_CHECK_CRON = '*/15 * * * * *';
 /** How often an instance waiting for another one's fetch looks at the table. */
 export const LEASE_POLL_MS = 100;
-/** stable_token force_refresh is limited by WeChat to one per 30 s (and 20 a day). */
-export const FORCE_REFRESH_MIN_INTERVAL_MS = 30_000;
+export { FORCE_REFRESH_MIN_INTERVAL_MS } from './access-token.store';
 
 type HeldToken = StoredToken;
 
@@ -27,22 +28,8 @@ export interface AccessTokenStatus {
   held: boolean;
   expiresInSec: number | null;
   mode: 'stable' | 'classic';
-}
-
-/** What this process knows about one app's token. */
-class AppToken {
-  held: HeldToken | undefined;
-  inFlight: Promise<HeldToken> | undefined;
-  /** The last token WeChat rejected: never adopted again from the table. */
-  rejected: string | undefined;
-  forcedFor: string | undefined;
-  lastForceRefreshAt = Number.NEGATIVE_INFINITY;
-
-  constructor(
-    readonly appId: string,
-    /** `<appid>:<mode>`: the row in wechat_access_tokens. */
-    readonly key: string,
-  ) {}
+  /** WeChat refused the last token fetch as misconfigured: its errcode and what to check. */
+  misconfigured: { errcode: number; hint: string } | null;
 }
 
 /**
@@ -57,7 +44,11 @@ class AppToken {
  * - renewal by a scheduled job once 5 minutes or less are left; every tick
  *   also picks up a token another instance fetched;
  * - inside a process, concurrent needs share one flight; a request never
- *   fetches while a usable token is held.
+ *   fetches while a usable token is held;
+ * - when WeChat refuses a fetch as misconfigured (bad AppSecret, IP not on the
+ *   allow-list, …), calls are answered from that failure, and the fetch is
+ *   tried again once per MISCONFIGURED_RETRY_SEC until WeChat hands out a
+ *   token again.
  *
  * Every method takes the app; it defaults to the primary (or only) app.
  */
@@ -68,7 +59,7 @@ export class AccessTokenService implements OnApplicationBootstrap {
   private readonly apps = new Map<string, AppToken>();
 
   constructor(
-    private readonly client: WechatApiClient,
+    private readonly fetcher: AccessTokenFetcher,
     private readonly store: AccessTokenStore,
     private readonly clock: Clock,
     @Inject(wechatConfig.KEY)
@@ -126,6 +117,9 @@ export class AccessTokenService implements OnApplicationBootstrap {
       held: remaining > 0,
       expiresInSec: remaining > 0 ? Math.floor(remaining / 1000) : null,
       mode: this.config.tokenMode,
+      misconfigured: app.misconfigured
+        ? { errcode: app.misconfigured.error.errcode, hint: app.misconfigured.error.hint }
+        : null,
     };
   }
 
@@ -146,7 +140,7 @@ export class AccessTokenService implements OnApplicationBootstrap {
       // well inside the 5 minutes before WeChat kills the old one.
       const stored = await this.store.read(app.key);
       if (stored && this.fresh(app, stored)) {
-        app.held = stored;
+        this.hold(app, stored);
         return;
       }
       await this.obtain(app, 'expires within 5 minutes', (t) => this.fresh(app, t));
@@ -173,6 +167,10 @@ export class AccessTokenService implements OnApplicationBootstrap {
   ): Promise<HeldToken> {
     const held = app.held;
     if (held && goodEnough(held)) return Promise.resolve(held);
+    const failure = app.misconfigured;
+    if (!app.inFlight && failure && this.clock.now() < failure.retryAt) {
+      return Promise.reject(failure.error.retryingIn((failure.retryAt - this.clock.now()) / 1000));
+    }
     app.inFlight ??= this.coordinate(app, reason, goodEnough).finally(() => {
       app.inFlight = undefined;
     });
@@ -192,7 +190,7 @@ export class AccessTokenService implements OnApplicationBootstrap {
     const giveUpAt = this.clock.now() + this.config.timeoutMs + 1000;
     for (;;) {
       const stored = await this.store.read(app.key);
-      if (stored && goodEnough(stored)) return (app.held = stored);
+      if (stored && goodEnough(stored)) return this.hold(app, stored);
       const now = this.clock.now();
       const leaseUntil = now + this.config.timeoutMs * 2 + 5000;
       if (await this.store.tryAcquireLease(app.key, this.instanceId, now, leaseUntil)) {
@@ -213,57 +211,27 @@ export class AccessTokenService implements OnApplicationBootstrap {
     try {
       // Another instance may have stored a token between our read and our lease.
       const stored = await this.store.read(app.key);
-      if (stored && goodEnough(stored)) return (app.held = stored);
-      const fetched = await this.fetchFromWechat(app, reason);
+      if (stored && goodEnough(stored)) return this.hold(app, stored);
+      const fetched = await this.fetcher.fetch(app, reason, this.instanceId);
       await this.store.save(
         app.key,
         fetched,
         `${this.instanceId} (${reason}) at ${new Date(this.clock.now()).toISOString()}`,
       );
-      return (app.held = fetched);
+      return this.hold(app, fetched);
+    } catch (error) {
+      if (error instanceof WechatMisconfiguredError) {
+        app.misconfigured = { error, retryAt: this.clock.now() + MISCONFIGURED_RETRY_SEC * 1000 };
+      }
+      throw error;
     } finally {
       await this.store.releaseLease(app.key, this.instanceId).catch(() => undefined);
     }
   }
 
-  private async fetchFromWechat(app: AppToken, reason: string): Promise<HeldToken> {
-    const startedAt = this.clock.now();
-    try {
-      let answer = await this.client.fetchAccessToken({ appId: app.appId });
-      if (answer.accessToken === app.rejected && this.mayForceRefresh(app, answer.accessToken)) {
-        // stable_token handed back the very token WeChat just rejected: the
-        // one case for force_refresh, once per incident and ≥ 30 s apart.
-        app.forcedFor = answer.accessToken;
-        app.lastForceRefreshAt = startedAt;
-        this.logger.warn(
-          `stable_token returned the rejected token of ${app.appId}; forcing a refresh once`,
-        );
-        answer = await this.client.fetchAccessToken({ appId: app.appId, forceRefresh: true });
-      }
-      // WeChat insists this is the live token (no force_refresh allowed now):
-      // hold it rather than refetch on every request; a new 40001 drops it again.
-      if (answer.accessToken === app.rejected) app.rejected = undefined;
-      this.logger.log(
-        `Fetched WeChat access token for ${app.appId} (${this.config.tokenMode} mode, instance ${this.instanceId}, reason: ${reason}, expires in ${answer.expiresInSec}s)`,
-      );
-      return { token: answer.accessToken, expiresAt: startedAt + answer.expiresInSec * 1000 };
-    } catch (error) {
-      const detail =
-        error instanceof WechatMisconfiguredError
-          ? `WeChat refused our credentials (errcode ${error.errcode}): check the AppID and secret of ${app.appId} and the server IP allow-list in the mini-program admin console`
-          : (error as Error).message;
-      this.logger.error(
-        `Could not fetch WeChat access token for ${app.appId} (instance ${this.instanceId}, reason: ${reason}): ${detail}`,
-      );
-      throw error;
-    }
-  }
-
-  private mayForceRefresh(app: AppToken, token: string): boolean {
-    return (
-      this.config.tokenMode === 'stable' &&
-      app.forcedFor !== token &&
-      this.clock.now() - app.lastForceRefreshAt >= FORCE_REFRESH_MIN_INTERVAL_MS
-    );
+  /** A token WeChat gave us (or another instance stored) ends any misconfiguration. */
+  private hold(app: AppToken, token: HeldToken): HeldToken {
+    app.misconfigured = undefined;
+    return (app.held = token);
   }
 }

@@ -4,6 +4,12 @@ import { Repository } from 'typeorm';
 import { isUniqueViolation } from '../database/unique-violation';
 import { WechatAccessToken } from './wechat-access-token.entity';
 
+/** WeChat's limits on stable_token force_refresh, per app. */
+export const FORCE_REFRESH_MIN_INTERVAL_MS = 30_000;
+export const FORCE_REFRESH_PER_DAY = 20;
+/** WeChat's daily limits reset at midnight China time (UTC+8). */
+const CHINA_OFFSET_MS = 8 * 3_600_000;
+
 export interface StoredToken {
   token: string;
   expiresAt: number;
@@ -92,5 +98,35 @@ export class AccessTokenStore {
    */
   async expireIfCurrent(appKey: string, token: string, now: number): Promise<void> {
     await this.rows.update({ appKey, token }, { expiresAt: now });
+  }
+
+  /**
+   * Claims one stable_token force_refresh from the app's shared budget: true
+   * when none was made in the last 30 s and fewer than 20 today, by any
+   * instance. Each branch is one conditional UPDATE, so two instances (or a
+   * restarted one) can never both claim the same slot.
+   */
+  async claimForceRefresh(appKey: string, now: number): Promise<boolean> {
+    const day = Math.floor((now + CHINA_OFFSET_MS) / 86_400_000);
+    const spaced = '(force_refreshed_at IS NULL OR force_refreshed_at <= :earliest)';
+    const params = { appKey, day, earliest: now - FORCE_REFRESH_MIN_INTERVAL_MS };
+    const sameDay = await this.rows
+      .createQueryBuilder()
+      .update()
+      .set({ forceRefreshedAt: now, forceRefreshCount: () => 'force_refresh_count + 1' })
+      .where('app_key = :appKey AND force_refresh_day = :day', params)
+      .andWhere('force_refresh_count < :perDay', { perDay: FORCE_REFRESH_PER_DAY })
+      .andWhere(spaced, params)
+      .execute();
+    if (sameDay.affected === 1) return true;
+    const firstToday = await this.rows
+      .createQueryBuilder()
+      .update()
+      .set({ forceRefreshedAt: now, forceRefreshDay: day, forceRefreshCount: 1 })
+      .where('app_key = :appKey', params)
+      .andWhere('(force_refresh_day IS NULL OR force_refresh_day <> :day)', params)
+      .andWhere(spaced, params)
+      .execute();
+    return firstToday.affected === 1;
   }
 }

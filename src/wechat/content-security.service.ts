@@ -6,13 +6,10 @@ import { maskPhonesIn } from '../common/logging/redaction';
 import { wechatConfig } from '../config/wechat.config';
 import { AccessTokenService } from './access-token.service';
 import { NicknameAuthor, NicknameScreen } from './nickname-screen';
-import { RETRY_BUDGET_MS } from './phone.service';
-import { callWithHeldToken } from './token-retry';
 import { WechatApiClient } from './wechat-api.client';
-import { WechatBadResponseError } from './wechat.errors';
+import { WechatBadResponseError, WechatOpenidNotRecentError } from './wechat.errors';
+import { callWithHeldToken } from './wechat-retry';
 
-/** msg_sec_check: WeChat has not seen this openid in the mini-program in the last 2 hours. */
-const OPENID_NOT_RECENT = 61010;
 /** msg_sec_check version 1's "risky content"; a v2 answer carries the verdict in `result` instead. */
 const RISKY_CONTENT_V1 = 87014;
 
@@ -70,27 +67,24 @@ export class ContentSecurityService implements NicknameScreen {
     openid: string,
     author: NicknameAuthor,
   ): Promise<{ suggest: string; label: string } | undefined> {
-    const timeoutMs = this.config.timeoutMs;
     let answer: Record<string, unknown>;
     try {
       answer = await callWithHeldToken(
         this.accessTokens,
         this.clock,
-        (token, callTimeoutMs) =>
-          this.client.msgSecCheck(token, { content, openid }, { timeoutMs: callTimeoutMs }),
-        {
-          appId: author.appId,
-          timeoutMs,
-          deadline: this.clock.now() + timeoutMs + RETRY_BUDGET_MS,
-          // An outage accepts the nickname: waiting longer would buy nothing.
-          retryTransient: false,
-        },
+        this.config.timeoutMs,
+        author.appId,
+        (token, timeoutMs) =>
+          this.client.msgSecCheck(token, { content, openid }, { timeoutMs, appId: author.appId }),
+        // An outage accepts the nickname: waiting longer would buy nothing.
+        { retryTransient: false },
       );
     } catch (error) {
-      const errcode = errcodeOf(error);
-      if (errcode === RISKY_CONTENT_V1) return { suggest: 'risky', label: String(errcode) };
+      if (errcodeOf(error) === RISKY_CONTENT_V1) {
+        return { suggest: 'risky', label: String(RISKY_CONTENT_V1) };
+      }
       const reason =
-        errcode === OPENID_NOT_RECENT
+        error instanceof WechatOpenidNotRecentError
           ? 'WeChat has not seen this openid in the last 2 hours (61010)'
           : describe(error);
       this.logger.warn(`Nickname of ${author.label} accepted unchecked: ${reason}`);
@@ -119,12 +113,7 @@ export class ContentSecurityService implements NicknameScreen {
 function errcodeOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const errcode = (error as { errcode?: unknown }).errcode;
-  if (typeof errcode === 'number') return errcode;
-  if (error instanceof WechatBadResponseError) {
-    const match = /^errcode (-?\d+)\b/.exec(error.reason);
-    if (match) return Number(match[1]);
-  }
-  return undefined;
+  return typeof errcode === 'number' ? errcode : undefined;
 }
 
 function describe(error: unknown): string {

@@ -273,8 +273,8 @@ describe('PhoneService.resolvePhone', () => {
     });
   });
 
-  it.each([40013, 40125, 40164])(
-    'errcode %i (our AppID/secret/IP is wrong) → 503 WECHAT_MISCONFIGURED, not retried',
+  it.each([40013])(
+    'errcode %i (our AppID is wrong) → 503 WECHAT_MISCONFIGURED, not retried',
     async (code) => {
       const { service, calls } = setup([errcode(code), { body: phoneAnswer() }]);
 

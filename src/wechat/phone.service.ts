@@ -4,12 +4,8 @@ import { Clock } from '../common/clock';
 import { wechatConfig } from '../config/wechat.config';
 import { AccessTokenService } from './access-token.service';
 import { PhoneNumberAnswer, WechatApiClient } from './wechat-api.client';
-import { callWithHeldToken } from './token-retry';
-import {
-  isTransientWechatError,
-  WechatBadResponseError,
-  WechatCodeInvalidError,
-} from './wechat.errors';
+import { WechatBadResponseError } from './wechat.errors';
+import { callWithHeldToken } from './wechat-retry';
 
 export interface VerifiedPhone {
   /** E.164: `+8613800138000`. */
@@ -20,8 +16,7 @@ export interface VerifiedPhone {
   countryCode: string;
 }
 
-/** Extra time a login may spend on a retry beyond one call's timeout (CONTRACT §3). */
-export const RETRY_BUDGET_MS = 1000;
+export { RETRY_BUDGET_MS } from './wechat-retry';
 
 /**
  * Exchanges a getPhoneNumber code for the phone number WeChat verified.
@@ -38,39 +33,18 @@ export class PhoneService {
 
   /** `appId`: the mini-program the code was minted in (default: the primary app). */
   async resolvePhone(code: string, appId = this.config.appId): Promise<VerifiedPhone> {
-    const timeoutMs = this.config.timeoutMs;
-    const deadline = this.clock.now() + timeoutMs + RETRY_BUDGET_MS;
-    const answer = await this.callWithOneRetry(code, appId, timeoutMs, deadline);
+    const answer = await this.callWithOneRetry(code, appId);
     return this.parse(answer, appId);
   }
 
   /**
    * One retry at most, and only for what WeChat documents as worth retrying:
-   * a rejected token (after dropping it), busy (-1) or a transport failure.
-   * Bad codes (40029/40163) and quota errors are never retried.
+   * a rejected token (after dropping it, compare-and-expire), busy (-1) or a
+   * transport failure. Bad codes (40029/40163) and quota errors never are.
    */
-  private callWithOneRetry(
-    code: string,
-    appId: string,
-    timeoutMs: number,
-    deadline: number,
-  ): Promise<PhoneNumberAnswer> {
-    return callWithHeldToken(
-      this.accessTokens,
-      this.clock,
-      (token, callTimeoutMs) =>
-        this.client.getUserPhoneNumber(token, code, { timeoutMs: callTimeoutMs }),
-      {
-        appId,
-        timeoutMs,
-        deadline,
-        retryTransient: true,
-        // A call that timed out may still have reached WeChat and spent the
-        // code: the retry's "code already used" is then WeChat's slowness, not
-        // the user's code, so the client hears about the outage (503).
-        pickError: (first, retry) =>
-          retry instanceof WechatCodeInvalidError && isTransientWechatError(first) ? first : retry,
-      },
+  private callWithOneRetry(code: string, appId: string): Promise<PhoneNumberAnswer> {
+    return callWithHeldToken(this.accessTokens, this.clock, this.config.timeoutMs, appId, (token, timeoutMs) =>
+      this.client.getUserPhoneNumber(token, code, { timeoutMs, appId }),
     );
   }
 

@@ -33,4 +33,16 @@ export class WechatAccessToken {
 
   @Column({ name: 'lease_until', type: 'bigint', nullable: true, transformer: epochMs })
   leaseUntil: number | null;
+
+  /** The last stable_token force_refresh, by any instance: WeChat wants ≥ 30 s between two. */
+  @Column({ name: 'force_refreshed_at', type: 'bigint', nullable: true, transformer: epochMs })
+  forceRefreshedAt: number | null;
+
+  /** The day (China time, when WeChat's daily limits reset) `forceRefreshCount` counts. */
+  @Column({ name: 'force_refresh_day', type: 'integer', nullable: true })
+  forceRefreshDay: number | null;
+
+  /** force_refresh calls on `forceRefreshDay`: WeChat allows 20 a day. */
+  @Column({ name: 'force_refresh_count', type: 'integer', default: 0 })
+  forceRefreshCount: number;
 }

@@ -1,9 +1,14 @@
 import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AxiosError, AxiosRequestConfig } from 'axios';
 import { wechatConfig } from '../config/wechat.config';
-import { WechatBadResponseError, WechatUnreachableError, wechatErrorFor } from './wechat.errors';
+import { WECHAT_ENDPOINTS, WechatEndpoint, wechatErrorFor } from './wechat-errcodes';
+import {
+  WechatBadResponseError,
+  WechatMisconfiguredError,
+  WechatUnreachableError,
+} from './wechat.errors';
 
 export interface FetchedAccessToken {
   accessToken: string;
@@ -16,6 +21,8 @@ export type PhoneNumberAnswer = Record<string, unknown>;
 export interface CallOptions {
   /** Milliseconds this call may take; defaults to WECHAT_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** The mini-program the call is for (default: the primary app). */
+  appId?: string;
 }
 
 /**
@@ -25,6 +32,8 @@ export interface CallOptions {
  */
 @Injectable()
 export class WechatApiClient {
+  private readonly logger = new Logger('WechatApi');
+
   constructor(
     private readonly http: HttpService,
     @Inject(wechatConfig.KEY)
@@ -54,16 +63,11 @@ export class WechatApiClient {
     };
     const data =
       this.config.tokenMode === 'stable'
-        ? await this.call({
+        ? await this.call('stable_token', appId, {
             method: 'POST',
-            url: '/cgi-bin/stable_token',
             data: { ...credentials, force_refresh: options.forceRefresh === true },
           })
-        : await this.call({
-            method: 'GET',
-            url: '/cgi-bin/token',
-            params: credentials,
-          });
+        : await this.call('token', appId, { method: 'GET', params: credentials });
     const accessToken = data.access_token;
     const expiresIn = data.expires_in;
     if (
@@ -85,9 +89,10 @@ export class WechatApiClient {
     options: CallOptions = {},
   ): Promise<PhoneNumberAnswer> {
     return this.call(
+      'getuserphonenumber',
+      options.appId,
       {
         method: 'POST',
-        url: '/wxa/business/getuserphonenumber',
         params: { access_token: accessToken },
         data: { code },
       },
@@ -106,9 +111,10 @@ export class WechatApiClient {
     options: CallOptions = {},
   ): Promise<Record<string, unknown>> {
     return this.call(
+      'msg_sec_check',
+      options.appId,
       {
         method: 'POST',
-        url: '/wxa/msg_sec_check',
         params: { access_token: accessToken },
         data: { content: check.content, version: 2, scene: 1, openid: check.openid },
       },
@@ -117,15 +123,13 @@ export class WechatApiClient {
   }
 
   /** wx.login's code → openid (+ unionid). Needs no access token. */
-  code2Session(
-    jsCode: string,
-    options: CallOptions & { appId?: string } = {},
-  ): Promise<Record<string, unknown>> {
+  code2Session(jsCode: string, options: CallOptions = {}): Promise<Record<string, unknown>> {
     const appId = options.appId ?? this.config.appId;
     return this.call(
+      'jscode2session',
+      appId,
       {
         method: 'GET',
-        url: '/sns/jscode2session',
         params: {
           appid: appId,
           secret: this.secretOf(appId),
@@ -138,6 +142,8 @@ export class WechatApiClient {
   }
 
   private async call(
+    endpoint: WechatEndpoint,
+    appId: string | undefined,
     request: AxiosRequestConfig,
     options: CallOptions = {},
   ): Promise<Record<string, unknown>> {
@@ -147,6 +153,7 @@ export class WechatApiClient {
       // call and cancels it after the answer, allocating an Error each time.
       const response = await this.http.axiosRef.request<unknown>({
         ...request,
+        url: WECHAT_ENDPOINTS[endpoint],
         baseURL: this.config.apiBaseUrl,
         timeout: options.timeoutMs ?? this.config.timeoutMs,
         // The socket timeout above starts only once a socket is free; this
@@ -176,9 +183,34 @@ export class WechatApiClient {
       if (typeof errcode !== 'number') {
         throw new WechatBadResponseError('errcode is not a number');
       }
-      throw wechatErrorFor(errcode, answer.errmsg);
+      const error = wechatErrorFor(endpoint, errcode);
+      this.logErrcode(endpoint, appId, errcode, answer.errmsg, error);
+      throw error;
     }
     return answer;
+  }
+
+  /**
+   * The one log line for a non-zero errcode: WeChat's errmsg carries the `rid`
+   * its support asks for (and the egress IP on 40164), so the operator gets it
+   * here, once; it never travels further, so no client sees it.
+   */
+  private logErrcode(
+    endpoint: WechatEndpoint,
+    appId: string | undefined,
+    errcode: number,
+    errmsg: unknown,
+    error: Error,
+  ): void {
+    const text = typeof errmsg === 'string' ? errmsg.replace(/\s+/g, ' ').slice(0, 300) : '';
+    const line =
+      `WeChat ${WECHAT_ENDPOINTS[endpoint]}${appId ? ` (app ${appId})` : ''} answered errcode ${errcode}` +
+      ` (errmsg: ${JSON.stringify(text)})`;
+    if (error instanceof WechatMisconfiguredError) {
+      this.logger.error(`${line}: ${error.hint}`);
+    } else {
+      this.logger.warn(line);
+    }
   }
 }
 

@@ -1,9 +1,11 @@
 import { AppError } from '../common/app-error';
 
 /**
- * WeChat's errcodes, turned into typed errors in this one place
- * (CONTRACT §3). Every class is an AppError, so the global exception filter
- * already knows the HTTP answer for each.
+ * The typed errors WeChat's answers become. Which errcode becomes which error
+ * depends on the endpoint (see `wechat-errcodes.ts`). Every class is an
+ * AppError, so the global exception filter already knows the HTTP answer for
+ * each. WeChat's `errmsg` is logged once where the answer arrives and never
+ * travels in these errors: it must not reach a client.
  */
 
 /** 40029 / 40163: wrong, expired (5 min) or already used code. Never retried: a code is single-use. */
@@ -16,7 +18,7 @@ export class WechatCodeInvalidError extends AppError {
   }
 }
 
-/** 40001 / 40014 / 42001: the access token we presented is invalid or expired. Drop it and retry once. */
+/** 40001 / 40014 / 42001 on a business API: the access token we presented is invalid or expired. Drop it and retry once. */
 export class WechatTokenRejectedError extends AppError {
   constructor(readonly errcode: number) {
     super('WECHAT_UNAVAILABLE', 'WeChat rejected our access token; try again shortly', {
@@ -27,6 +29,8 @@ export class WechatTokenRejectedError extends AppError {
 
 /** -1: WeChat is busy. Retried once with a short backoff. */
 export class WechatBusyError extends AppError {
+  readonly errcode = -1;
+
   constructor() {
     super('WECHAT_UNAVAILABLE', 'WeChat is busy; try again shortly', {
       retryAfterSec: 2,
@@ -56,14 +60,53 @@ export class WechatQuotaError extends AppError {
   }
 }
 
-/** 40013 / 40125 / 40164: our AppID, secret or server IP is wrong. An operator must act. */
+/**
+ * WeChat refused our AppID, AppSecret or server IP (on the token endpoints:
+ * 40001, 40002, 40013, 40125, 40164, 41002, 41004, 48001, 89503). Nothing a
+ * client does helps; an operator must act, and `hint` says what to check.
+ */
 export class WechatMisconfiguredError extends AppError {
-  constructor(readonly errcode: number) {
+  constructor(
+    readonly errcode: number,
+    readonly hint: string,
+    retryAfterSec: number,
+  ) {
     super(
       'WECHAT_MISCONFIGURED',
       'The server cannot authenticate to WeChat; the operator has been alerted',
-      { retryAfterSec: 300 },
+      { retryAfterSec: Math.max(1, Math.ceil(retryAfterSec)) },
     );
+  }
+
+  /** The same failure, answered again later with the time left until the next attempt. */
+  retryingIn(retryAfterSec: number): WechatMisconfiguredError {
+    return new WechatMisconfiguredError(this.errcode, this.hint, retryAfterSec);
+  }
+}
+
+/** 40226 on jscode2session: WeChat blocked this user as high-risk. Never retried. */
+export class WechatUserBlockedError extends AppError {
+  readonly errcode = 40226;
+
+  constructor() {
+    super(
+      'WECHAT_USER_BLOCKED',
+      'WeChat has blocked this account from logging in to mini-programs',
+    );
+  }
+}
+
+/**
+ * 61010 on msg_sec_check: WeChat has not seen this openid in the last 2 hours,
+ * so it will not check content for it. Callers accept the content and log it.
+ */
+export class WechatOpenidNotRecentError extends AppError {
+  readonly errcode = 61010;
+
+  constructor() {
+    super('WECHAT_UNAVAILABLE', 'WeChat cannot check content for this user right now', {
+      retryAfterSec: 60,
+    });
   }
 }
 
@@ -74,20 +117,11 @@ export class WechatBadResponseError extends AppError {
   }
 }
 
-const CODE_INVALID = new Set([40029, 40163]);
-const TOKEN_REJECTED = new Set([40001, 40014, 42001]);
-const QUOTA = new Set([45009, 45011]);
-const MISCONFIGURED = new Set([40013, 40125, 40164]);
-
-/** The typed error for a non-zero errcode. */
-export function wechatErrorFor(errcode: number, errmsg: unknown): AppError {
-  if (CODE_INVALID.has(errcode)) return new WechatCodeInvalidError(errcode);
-  if (TOKEN_REJECTED.has(errcode)) return new WechatTokenRejectedError(errcode);
-  if (errcode === -1) return new WechatBusyError();
-  if (QUOTA.has(errcode)) return new WechatQuotaError(errcode);
-  if (MISCONFIGURED.has(errcode)) return new WechatMisconfiguredError(errcode);
-  const text = typeof errmsg === 'string' ? errmsg.slice(0, 200) : '';
-  return new WechatBadResponseError(`errcode ${errcode} ${text}`.trim());
+/** An errcode WeChat does not document for the endpoint that answered it. */
+export class WechatUnexpectedErrcodeError extends WechatBadResponseError {
+  constructor(readonly errcode: number) {
+    super(`unexpected errcode ${errcode}`);
+  }
 }
 
 /** Errors worth one more attempt within the login's time budget. */

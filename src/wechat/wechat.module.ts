@@ -6,6 +6,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { simulatorAdapter } from './simulator/simulator-http.adapter';
 import { WechatSimulator } from './simulator/wechat-simulator';
 import { WechatSimulatorModule } from './simulator/wechat-simulator.module';
+import { AccessTokenFetcher } from './access-token.fetcher';
 import { AccessTokenService } from './access-token.service';
 import { AccessTokenStore } from './access-token.store';
 import { ContentSecurityService } from './content-security.service';
@@ -56,6 +57,7 @@ export class WechatModule {
       providers: [
         WechatApiClient,
         AccessTokenStore,
+        AccessTokenFetcher,
         AccessTokenService,
         PhoneService,
         LoginSessionService,

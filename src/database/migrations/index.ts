@@ -4,6 +4,7 @@ import { CreateRefreshTokens1764300000000 } from './1764300000000-CreateRefreshT
 import { PerAppWechatAccounts1764400000000 } from './1764400000000-PerAppWechatAccounts';
 import { WechatIdentities1764500000000 } from './1764500000000-WechatIdentities';
 import { RefreshFamilyStart1764600000000 } from './1764600000000-RefreshFamilyStart';
+import { ForceRefreshLimiter1764700000000 } from './1764700000000-ForceRefreshLimiter';
 
 /** In order. Listed explicitly so ts-node (CLI) and the compiled app load the same set. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   PerAppWechatAccounts1764400000000,
   WechatIdentities1764500000000,
   RefreshFamilyStart1764600000000,
+  ForceRefreshLimiter1764700000000,
 ];

@@ -3,7 +3,13 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../auth/public.decorator';
 import { AppError } from '../../common/app-error';
 import { ApiErrors } from '../../common/swagger/api-errors.decorator';
-import { MintedCodeDto, MintLoginCodeDto, MintPhoneCodeDto } from './simulator.dto';
+import {
+  InjectedFaultDto,
+  InjectFaultDto,
+  MintedCodeDto,
+  MintLoginCodeDto,
+  MintPhoneCodeDto,
+} from './simulator.dto';
 import { WechatSimulator } from './wechat-simulator';
 
 /**
@@ -41,6 +47,26 @@ export class SimulatorController {
   @ApiErrors('VALIDATION_FAILED', 'INVALID_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'UNKNOWN_APPID')
   mintLoginCode(@Body() body: MintLoginCodeDto): MintedCodeDto {
     return { code: this.simulator.mintLoginCode(body.openid, body.unionid, this.app(body.appId)) };
+  }
+
+  @Post('faults')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Make the next calls of a WeChat API fail (simulator only)',
+    description:
+      'Rehearse WeChat failures from the mini-program: the next `count` calls (default 1) of `api` answer ' +
+      '`errcode` instead of the real thing, for every app, e.g. `{ "api": "jscode2session", "errcode": 40226 }` ' +
+      '→ the next wx.login code gets 403 WECHAT_USER_BLOCKED; `getuserphonenumber` 45011 → 429; -1 twice → 503; ' +
+      '`stable_token` 40164 → 503 WECHAT_MISCONFIGURED (the app then retries the token fetch once a minute). ' +
+      'Faults queue up per API, in order.',
+  })
+  @ApiOkResponse({ type: InjectedFaultDto })
+  @ApiErrors('VALIDATION_FAILED', 'INVALID_JSON', 'UNSUPPORTED_MEDIA_TYPE')
+  injectFault(@Body() body: InjectFaultDto): InjectedFaultDto {
+    return {
+      api: body.api,
+      pending: this.simulator.faults.add(body.api, body.errcode, body.count ?? 1),
+    };
   }
 
   private app(appId: string | undefined): string {

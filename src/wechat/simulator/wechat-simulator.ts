@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { SimulatedContentCheck } from './simulated-content-check';
+import { asObject, checkCredentials, error, ok, SimulatorAnswer } from './simulator-answers';
+import { SimulatorFaults } from './simulator-faults';
+import { SimulatedTokens, TOKEN_OVERLAP_MS } from './simulator-tokens';
 
-/** WeChat's documented lifetimes. */
+export type { SimulatorAnswer } from './simulator-answers';
+export { TOKEN_OVERLAP_MS, TOKEN_TTL_SEC } from './simulator-tokens';
+
+/** WeChat's documented lifetime of a phone or login code. */
 export const CODE_TTL_MS = 5 * 60_000;
-export const TOKEN_TTL_SEC = 7200;
-/** A replaced token keeps working this long (classic rotation, stable renewal). */
-export const TOKEN_OVERLAP_MS = 5 * 60_000;
 
 export interface SimulatorRequest {
   method: string;
@@ -13,11 +16,6 @@ export interface SimulatorRequest {
   path: string;
   query: Record<string, string>;
   body: unknown;
-}
-
-export interface SimulatorAnswer {
-  status: number;
-  body: Record<string, unknown>;
 }
 
 interface PhoneCode {
@@ -36,17 +34,13 @@ interface LoginCode {
   used: boolean;
 }
 
-interface IssuedToken {
-  appId: string;
-  expiresAt: number;
-}
-
 /**
  * A stand-in for the parts of the WeChat server API this backend uses, with
  * WeChat's semantics: codes are single-use and live 5 minutes; classic
  * `/cgi-bin/token` rotates on every call and the old token dies 5 minutes
  * later; `stable_token` in normal mode returns the live token until its last
- * 5 minutes. It answers with WeChat's JSON shapes and errcodes.
+ * 5 minutes. It answers with WeChat's JSON shapes and errcodes, and with
+ * injected faults (`faults`) for rehearsing failures.
  *
  * Several mini-programs can be simulated at once: tokens and codes belong to
  * one app, as at WeChat.
@@ -57,9 +51,9 @@ interface IssuedToken {
 export class WechatSimulator {
   private readonly phoneCodes = new Map<string, PhoneCode>();
   private readonly loginCodes = new Map<string, LoginCode>();
-  private readonly tokens = new Map<string, IssuedToken>();
-  private readonly stableTokens = new Map<string, string>();
   private readonly secrets: Map<string, string>;
+  private readonly tokens: SimulatedTokens;
+  readonly faults = new SimulatorFaults();
   private lastSweep = 0;
   private readonly contentCheck: SimulatedContentCheck;
 
@@ -73,6 +67,7 @@ export class WechatSimulator {
     this.secrets = new Map(apps.map((app) => [app.appId, app.secret]));
     this.appId = apps[0].appId;
     this.contentCheck = new SimulatedContentCheck(clock, options.riskyWords ?? ['违禁词']);
+    this.tokens = new SimulatedTokens(clock, this.secrets);
   }
 
   /** The primary app: codes are minted for it unless another is named. */
@@ -110,8 +105,7 @@ export class WechatSimulator {
 
   /** Every issued token stops working at once, as after a secret reset. */
   revokeAllTokens(): void {
-    this.tokens.clear();
-    this.stableTokens.clear();
+    this.tokens.revokeAll();
   }
 
   /**
@@ -120,19 +114,19 @@ export class WechatSimulator {
    * runs that issue many classic tokens: each new one walks all those kept.
    */
   forgetTokensExpiringBefore(cutoffMs: number): void {
-    for (const [token, issued] of this.tokens) {
-      if (issued.expiresAt < cutoffMs) this.tokens.delete(token);
-    }
+    this.tokens.forgetExpiringBefore(cutoffMs);
   }
 
   handle(request: SimulatorRequest): SimulatorAnswer {
     this.forgetExpired();
+    const fault = this.faults.take(request.path);
+    if (fault) return fault;
     const route = `${request.method.toUpperCase()} ${request.path}`;
     switch (route) {
       case 'GET /cgi-bin/token':
-        return this.classicToken(request.query);
+        return this.tokens.classic(request.query);
       case 'POST /cgi-bin/stable_token':
-        return this.stableTokenCall(asObject(request.body));
+        return this.tokens.stable(asObject(request.body));
       case 'POST /wxa/business/getuserphonenumber':
         return this.phoneNumber(request.query, asObject(request.body));
       case 'GET /sns/jscode2session':
@@ -144,44 +138,13 @@ export class WechatSimulator {
     }
   }
 
-  private classicToken(query: Record<string, string>): SimulatorAnswer {
-    const denied = this.checkCredentials(query.grant_type, query.appid, query.secret);
-    if (denied) return denied;
-    // A new classic token cuts every older one of the app down to the 5-minute overlap.
-    const overlapEnd = this.clock.now() + TOKEN_OVERLAP_MS;
-    for (const issued of this.tokens.values()) {
-      if (issued.appId === query.appid) issued.expiresAt = Math.min(issued.expiresAt, overlapEnd);
-    }
-    return ok({ access_token: this.issueToken(query.appid), expires_in: TOKEN_TTL_SEC });
-  }
-
-  private stableTokenCall(body: Record<string, unknown>): SimulatorAnswer {
-    const denied = this.checkCredentials(body.grant_type, body.appid, body.secret);
-    if (denied) return denied;
-    const appId = body.appid as string;
-    const now = this.clock.now();
-    const currentToken = this.stableTokens.get(appId);
-    const current = currentToken ? this.tokens.get(currentToken) : undefined;
-    const renew =
-      body.force_refresh === true || !current || current.expiresAt - now <= TOKEN_OVERLAP_MS;
-    if (renew) {
-      if (body.force_refresh === true && current) {
-        current.expiresAt = Math.min(current.expiresAt, now + TOKEN_OVERLAP_MS);
-      }
-      this.stableTokens.set(appId, this.issueToken(appId));
-    }
-    const token = this.stableTokens.get(appId) as string;
-    const expiresIn = Math.floor(((this.tokens.get(token) as IssuedToken).expiresAt - now) / 1000);
-    return ok({ access_token: token, expires_in: expiresIn });
-  }
-
   private phoneNumber(
     query: Record<string, string>,
     body: Record<string, unknown>,
   ): SimulatorAnswer {
-    const denied = this.checkToken(query.access_token);
-    if (denied) return denied;
-    const tokenApp = (this.tokens.get(query.access_token) as IssuedToken).appId;
+    const checked = this.tokens.check(query.access_token);
+    if ('status' in checked) return checked;
+    const tokenApp = checked.appId;
     const code = typeof body.code === 'string' ? body.code : '';
     const entry = this.phoneCodes.get(code);
     // A code only works with a token of the app it was minted for.
@@ -208,7 +171,11 @@ export class WechatSimulator {
     if (query.grant_type !== 'authorization_code') {
       return error(40002, 'invalid grant_type');
     }
-    const denied = this.checkCredentials('client_credential', query.appid, query.secret);
+    const denied = checkCredentials(this.secrets, {
+      grantType: 'client_credential',
+      appid: query.appid,
+      secret: query.secret,
+    });
     if (denied) return denied;
     const entry = this.loginCodes.get(query.js_code ?? '');
     const spent = this.spend(entry?.appId === query.appid ? entry : undefined);
@@ -226,10 +193,9 @@ export class WechatSimulator {
     query: Record<string, string>,
     body: Record<string, unknown>,
   ): SimulatorAnswer {
-    const denied = this.checkToken(query.access_token);
-    if (denied) return denied;
-    const tokenApp = (this.tokens.get(query.access_token) as IssuedToken).appId;
-    return this.contentCheck.answer(tokenApp, body);
+    const checked = this.tokens.check(query.access_token);
+    if ('status' in checked) return checked;
+    return this.contentCheck.answer(checked.appId, body);
   }
 
   /** 40029 for an unknown or expired code, 40163 for one already used. */
@@ -240,31 +206,6 @@ export class WechatSimulator {
     if (entry.used) return error(40163, 'code been used');
     entry.used = true;
     return undefined;
-  }
-
-  private checkCredentials(
-    grantType: unknown,
-    appid: unknown,
-    secret: unknown,
-  ): SimulatorAnswer | undefined {
-    if (grantType !== 'client_credential') return error(40002, 'invalid grant_type');
-    if (typeof appid !== 'string' || !this.secrets.has(appid)) return error(40013, 'invalid appid');
-    if (secret !== this.secrets.get(appid)) return error(40125, 'invalid appsecret');
-    return undefined;
-  }
-
-  private checkToken(token: string | undefined): SimulatorAnswer | undefined {
-    if (!token) return error(41001, 'access_token missing');
-    const issued = this.tokens.get(token);
-    if (!issued) return error(40001, 'invalid credential, access_token is invalid or not latest');
-    if (issued.expiresAt <= this.clock.now()) return error(42001, 'access_token expired');
-    return undefined;
-  }
-
-  private issueToken(appId: string): string {
-    const token = `sim_${randomBytes(24).toString('base64url')}`;
-    this.tokens.set(token, { appId, expiresAt: this.clock.now() + TOKEN_TTL_SEC * 1000 });
-    return token;
   }
 
   /** Keeps memory bounded: codes are dropped a while after they expire (they answer 40029 either way). */
@@ -295,16 +236,4 @@ function splitPhone(
 
 function randomCode(): string {
   return randomBytes(24).toString('hex');
-}
-
-function asObject(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-}
-
-function ok(body: Record<string, unknown>): SimulatorAnswer {
-  return { status: 200, body: { errcode: 0, errmsg: 'ok', ...body } };
-}
-
-function error(errcode: number, errmsg: string): SimulatorAnswer {
-  return { status: 200, body: { errcode, errmsg } };
 }

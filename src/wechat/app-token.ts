@@ -1,0 +1,24 @@
+import { StoredToken } from './access-token.store';
+import { WechatMisconfiguredError } from './wechat.errors';
+
+/** What this process knows about one app's token. */
+export class AppToken {
+  held: StoredToken | undefined;
+  inFlight: Promise<StoredToken> | undefined;
+  /** The last token WeChat rejected: never adopted again from the table. */
+  rejected: string | undefined;
+  /** The rejected token a force_refresh was already spent on: once per incident. */
+  forcedFor: string | undefined;
+  /**
+   * WeChat refused the last fetch as misconfigured: until `retryAt`, calls
+   * that need a token are answered from this record instead of each asking
+   * WeChat again (token fetches are rationed to about 2000 a day).
+   */
+  misconfigured: { error: WechatMisconfiguredError; retryAt: number } | undefined;
+
+  constructor(
+    readonly appId: string,
+    /** `<appid>:<mode>`: the row in wechat_access_tokens. */
+    readonly key: string,
+  ) {}
+}

@@ -1,0 +1,127 @@
+import {
+  MISCONFIGURED_HINTS,
+  WECHAT_ERRCODES,
+  WechatEndpoint,
+  wechatErrorFor,
+} from './wechat-errcodes';
+import {
+  WechatBadResponseError,
+  WechatBusyError,
+  WechatCodeInvalidError,
+  WechatMisconfiguredError,
+  WechatOpenidNotRecentError,
+  WechatQuotaError,
+  WechatTokenRejectedError,
+  WechatUserBlockedError,
+} from './wechat.errors';
+
+type Expected = [
+  errcode: number,
+  type: new (...args: never[]) => Error,
+  code: string,
+  status: number,
+];
+
+const TOKEN_ENDPOINT: Expected[] = [
+  [-1, WechatBusyError, 'WECHAT_UNAVAILABLE', 503],
+  [40001, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [40002, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [40013, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [40125, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [40164, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [41002, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [41004, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [48001, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [89503, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [45009, WechatQuotaError, 'WECHAT_UNAVAILABLE', 503],
+  [45011, WechatQuotaError, 'TOO_MANY_REQUESTS', 429],
+];
+
+/** Written out by hand from WeChat's documentation, not derived from the table under test. */
+const EXPECTED: Record<WechatEndpoint, Expected[]> = {
+  token: TOKEN_ENDPOINT,
+  stable_token: TOKEN_ENDPOINT,
+  getuserphonenumber: [
+    [-1, WechatBusyError, 'WECHAT_UNAVAILABLE', 503],
+    [40001, WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
+    [40014, WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
+    [42001, WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
+    [40029, WechatCodeInvalidError, 'WECHAT_CODE_INVALID', 401],
+    [40163, WechatCodeInvalidError, 'WECHAT_CODE_INVALID', 401],
+    [40013, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+    [45009, WechatQuotaError, 'WECHAT_UNAVAILABLE', 503],
+    [45011, WechatQuotaError, 'TOO_MANY_REQUESTS', 429],
+  ],
+  jscode2session: [
+    [-1, WechatBusyError, 'WECHAT_UNAVAILABLE', 503],
+    [40029, WechatCodeInvalidError, 'WECHAT_CODE_INVALID', 401],
+    [40163, WechatCodeInvalidError, 'WECHAT_CODE_INVALID', 401],
+    [40226, WechatUserBlockedError, 'WECHAT_USER_BLOCKED', 403],
+    [45011, WechatQuotaError, 'TOO_MANY_REQUESTS', 429],
+    [40013, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+    [40125, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  ],
+  msg_sec_check: [
+    [-1, WechatBusyError, 'WECHAT_UNAVAILABLE', 503],
+    [40001, WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
+    [40014, WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
+    [42001, WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
+    [45009, WechatQuotaError, 'WECHAT_UNAVAILABLE', 503],
+    [61010, WechatOpenidNotRecentError, 'WECHAT_UNAVAILABLE', 503],
+  ],
+};
+
+const ROWS = Object.entries(EXPECTED).flatMap(([endpoint, rows]) =>
+  rows.map(([errcode, type, code, status]) => ({
+    endpoint: endpoint as WechatEndpoint,
+    errcode,
+    type,
+    code,
+    status,
+  })),
+);
+
+describe('WeChat errcodes by endpoint', () => {
+  it.each(ROWS)('$endpoint errcode $errcode → $type.name ($status $code)', (row) => {
+    const error = wechatErrorFor(row.endpoint, row.errcode);
+    expect(error).toBeInstanceOf(row.type);
+    expect(error).toMatchObject({ code: row.code, status: row.status });
+    expect(error).toHaveProperty('errcode', row.errcode);
+  });
+
+  it('lists nothing more than the documented rows, on any endpoint', () => {
+    for (const [endpoint, rows] of Object.entries(EXPECTED)) {
+      const listed = Object.keys(WECHAT_ERRCODES[endpoint as WechatEndpoint]).map(Number);
+      expect(listed.sort()).toEqual(rows.map(([errcode]) => errcode).sort());
+    }
+  });
+
+  it.each(Object.keys(EXPECTED) as WechatEndpoint[])(
+    'an errcode not documented for %s → 502 WECHAT_BAD_RESPONSE',
+    (endpoint) => {
+      const error = wechatErrorFor(endpoint, 47001);
+      expect(error).toBeInstanceOf(WechatBadResponseError);
+      expect(error).toMatchObject({ code: 'WECHAT_BAD_RESPONSE', status: 502, errcode: 47001 });
+    },
+  );
+
+  it('40001 is a wrong AppSecret on the token endpoints and a stale token on the business APIs', () => {
+    expect(wechatErrorFor('token', 40001)).toBeInstanceOf(WechatMisconfiguredError);
+    expect(wechatErrorFor('getuserphonenumber', 40001)).toBeInstanceOf(WechatTokenRejectedError);
+  });
+
+  it.each([
+    [40001, /WECHAT_SECRET/],
+    [40125, /WECHAT_SECRET/],
+    [40013, /WECHAT_APPID/],
+    [40164, /IP allow-list/],
+    [89503, /admin must confirm/],
+    [41002, /WECHAT_APPID/],
+    [41004, /WECHAT_SECRET/],
+  ])('a misconfiguration %i names the likely fix and carries Retry-After', (errcode, fix) => {
+    const error = wechatErrorFor('stable_token', errcode) as WechatMisconfiguredError;
+    expect(error.hint).toMatch(fix);
+    expect(error.hint).toBe(MISCONFIGURED_HINTS[errcode]);
+    expect(error.options.retryAfterSec).toBeGreaterThan(0);
+  });
+});
