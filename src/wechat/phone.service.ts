@@ -43,8 +43,12 @@ export class PhoneService {
    * transport failure. Bad codes (40029/40163) and quota errors never are.
    */
   private callWithOneRetry(code: string, appId: string): Promise<PhoneNumberAnswer> {
-    return callWithHeldToken(this.accessTokens, this.clock, this.config.timeoutMs, appId, (token, timeoutMs) =>
-      this.client.getUserPhoneNumber(token, code, { timeoutMs, appId }),
+    return callWithHeldToken(
+      this.accessTokens,
+      this.clock,
+      this.config.timeoutMs,
+      appId,
+      (token, timeoutMs) => this.client.getUserPhoneNumber(token, code, { timeoutMs, appId }),
     );
   }
 
