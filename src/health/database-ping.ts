@@ -21,7 +21,7 @@ export type PingResult = { up: true } | { up: false; message: string };
  */
 @Injectable()
 export class DatabasePing {
-  private last: { startedAt: number; result: Promise<PingResult> } | undefined;
+  private last: { startedAt: number; settled: boolean; result: Promise<PingResult> } | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -30,8 +30,11 @@ export class DatabasePing {
 
   check(): Promise<PingResult> {
     const now = this.clock.now();
-    if (!this.last || now - this.last.startedAt >= DB_PING_CACHE_MS) {
-      this.last = { startedAt: now, result: this.ping() };
+    // A ping still in flight is shared even past the window: it ends within its timeout.
+    if (!this.last || (this.last.settled && now - this.last.startedAt >= DB_PING_CACHE_MS)) {
+      const last = { startedAt: now, settled: false, result: this.ping() };
+      void last.result.then(() => (last.settled = true));
+      this.last = last;
     }
     return this.last.result;
   }
