@@ -10,6 +10,7 @@ import { databaseConfig, DatabaseConfig } from './config/database.config';
 import { jwtConfig } from './config/jwt.config';
 import { rateLimitConfig } from './config/rate-limit.config';
 import { readFromProcess } from './config/read-from-process';
+import { serverConfig } from './config/server.config';
 import { validateEnv } from './config/validate-env';
 import { readWechatConfig, wechatConfig } from './config/wechat.config';
 import { buildDataSourceOptions } from './database/data-source-options';
@@ -34,7 +35,7 @@ export class AppModule {
         ConfigModule.forRoot({
           isGlobal: true,
           ignoreEnvFile: true,
-          load: [appConfig, databaseConfig, wechatConfig, jwtConfig, rateLimitConfig],
+          load: [appConfig, databaseConfig, wechatConfig, jwtConfig, rateLimitConfig, serverConfig],
         }),
         CommonModule,
         LoggingModule,

@@ -1,7 +1,9 @@
+import type { Server } from 'node:http';
 import { INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppError } from './common/app-error';
@@ -9,6 +11,7 @@ import { bodyParserErrors, rejectHostileBodies, requireJsonBody } from './common
 import { AllExceptionsFilter } from './common/http/exception.filters';
 import { requestIdMiddleware } from './common/http/request-id';
 import { appConfig } from './config/app.config';
+import { serverConfig } from './config/server.config';
 
 export const BODY_LIMIT = '16kb';
 
@@ -36,10 +39,15 @@ Every error has the body \`{ statusCode, error, code, message, requestId }\`; sw
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   app.useLogger(app.get(Logger));
+  limitSlowClients(app.getHttpServer(), app.get<ConfigType<typeof serverConfig>>(serverConfig.KEY));
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestIdMiddleware);
+  // Answers carry tokens, tickets and phone numbers, and nothing here is meant
+  // to be cached: every response says no-store, errors included. A route that
+  // serves public content sets its own Cache-Control over this default.
+  app.use(noStore);
   app.use(
     helmet({
       // Outside production the app is reached over plain http (localhost, a
@@ -90,6 +98,26 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   }
   return app;
+}
+
+function noStore(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+}
+
+/**
+ * A client that sends its request slowly (or stalls mid-body) holds a socket:
+ * Node would wait 5 minutes for the request. It gets a 408 and the connection
+ * closes once `HTTP_REQUEST_TIMEOUT` has passed. Node checks these limits on a
+ * timer, run often enough that the limit is kept to within a second.
+ */
+function limitSlowClients(server: Server, limits: ConfigType<typeof serverConfig>): void {
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  // Read when the server starts listening.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    Math.min(1000, limits.headersTimeoutMs / 4);
 }
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {

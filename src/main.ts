@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { INestApplication, LoggerService } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
@@ -7,6 +8,7 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { readAppConfig } from './config/app.config';
 import { EnvReader } from './config/env-reader';
+import { isLoopbackHost, serverConfig } from './config/server.config';
 import { InvalidEnvironmentError } from './config/validate-env';
 import { createLogger } from './common/logger';
 
@@ -21,9 +23,17 @@ async function bootstrap(): Promise<void> {
       bufferLogs: true,
     });
     configureApp(app);
-    await app.listen(config.port);
+    const server = app.get<ConfigType<typeof serverConfig>>(serverConfig.KEY);
+    await app.listen(config.port, server.host);
     const appLogger = app.get(Logger);
-    appLogger.log(`Listening on http://localhost:${config.port} (docs: /docs)`, 'Bootstrap');
+    appLogger.log(`Listening on ${server.host} port ${config.port} (docs: /docs)`, 'Bootstrap');
+    if (server.simulator && !isLoopbackHost(server.host)) {
+      appLogger.warn(
+        `The WeChat simulator is on and listening on HOST=${server.host}: anyone who can reach ` +
+          'this address can log in as any phone number. Unset HOST to listen on 127.0.0.1 only.',
+        'Bootstrap',
+      );
+    }
     stopGracefully(app, appLogger);
   } catch (error) {
     if (error instanceof InvalidEnvironmentError) {

@@ -306,11 +306,11 @@ describe('session lifecycle: refresh rotation, logout, silent login, profile (e2
       const res = await request(t.url)
         .patch('/users/me')
         .set('Authorization', auth)
-        .send({ nickname: '新名字🎉', avatarUrl: 'https://example.com/new.png' })
+        .send({ nickname: '新名字🎉', avatarUrl: 'https://thirdwx.qlogo.cn/mmopen/new/132' })
         .expect(200);
       expect(res.body).toMatchObject({
         nickname: '新名字🎉',
-        avatarUrl: 'https://example.com/new.png',
+        avatarUrl: 'https://thirdwx.qlogo.cn/mmopen/new/132',
       });
       await me(session.accessToken)
         .expect(200)
@@ -319,7 +319,8 @@ describe('session lifecycle: refresh rotation, logout, silent login, profile (e2
         { nickname: '' },
         { nickname: 'x'.repeat(33) },
         { avatarUrl: 'http://insecure.example/a.png' },
-        { avatarUrl: `https://example.com/${'a'.repeat(500)}` },
+        { avatarUrl: `https://thirdwx.qlogo.cn/${'a'.repeat(500)}` },
+        { avatarUrl: 'https://example.com/new.png' },
         { phoneNumber: '+8613000000000' },
       ]) {
         const bad = await request(t.url)

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { registerAs } from '@nestjs/config';
 import { EnvReader } from './env-reader';
 import { readFromProcess } from './read-from-process';
+import { estimateEntropyBits } from './secret-entropy';
 
 export interface JwtConfig {
   secret: string;
@@ -11,6 +12,9 @@ export interface JwtConfig {
   sessionMaxAgeSec: number;
   registrationTicketTtlSec: number;
 }
+
+/** HS256 keys should resist as much guessing as the hash offers a forger: 128 bits at least. */
+const MIN_SECRET_BITS = 128;
 
 /** Words that mark a hand-typed placeholder, matched as `word`, `Word` or `WORD`. */
 const PLACEHOLDER_WORDS = [
@@ -38,8 +42,12 @@ function weaknessOf(secret: string): string | undefined {
   if (isPlaceholder(secret)) {
     return 'looks like a placeholder: use a random value (openssl rand -base64 48)';
   }
-  if (new Set(secret).size < 10) {
-    return 'has too few distinct characters to be random';
+  const bits = estimateEntropyBits(secret);
+  if (bits < MIN_SECRET_BITS) {
+    return (
+      `is too predictable (about ${bits} bits of estimated entropy, ${MIN_SECRET_BITS} needed): ` +
+      'use a random value (openssl rand -base64 48)'
+    );
   }
   return undefined;
 }

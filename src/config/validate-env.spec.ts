@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readAppConfig } from './app.config';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, readDatabaseConfig } from './database.config';
 import { EnvReader, RawEnv } from './env-reader';
@@ -86,6 +87,35 @@ describe('validateEnv', () => {
       expect(problemsOf({ ...VALID_PRODUCTION, JWT_SECRET: secret })).toEqual([
         about('JWT_SECRET'),
       ]);
+    });
+
+    it.each([
+      ['digits repeated', '0123456789'.repeat(4)],
+      ['the alphabet repeated', 'abcdefghij'.repeat(4)],
+      ['a keyboard walk', 'qwertyuiopasdfghjklzxcvbnm1234567890'],
+      ['a readable phrase with a year', 'MyCompanyJwtSigningKeyForProduction2025!'],
+    ])('refuses a low-entropy JWT_SECRET (%s) and says how to make one', (_what, secret) => {
+      const problems = problemsOf({ ...VALID_PRODUCTION, JWT_SECRET: secret, PORT: 'abc' });
+
+      expect(problems).toEqual([about('PORT'), about('JWT_SECRET')]);
+      expect(problems[1]).toMatch(/128 needed.*openssl rand -base64 48/);
+      expect(problems[1]).not.toContain(secret);
+    });
+
+    it.each([
+      ['openssl rand -base64 48', () => randomBytes(48).toString('base64')],
+      ['openssl rand -hex 32', () => randomBytes(32).toString('hex')],
+    ])('accepts every one of 2000 outputs of `%s`', (_shape, generate) => {
+      const refused = Array.from({ length: 2000 }, generate).filter((secret) => {
+        try {
+          validateEnv({ ...VALID_PRODUCTION, JWT_SECRET: secret });
+          return false;
+        } catch {
+          return true;
+        }
+      });
+
+      expect(refused).toEqual([]);
     });
 
     it('accepts a random secret that happens to contain a placeholder-like run ("xXx")', () => {

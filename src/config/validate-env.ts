@@ -3,6 +3,7 @@ import { readDatabaseConfig } from './database.config';
 import { EnvReader, RawEnv } from './env-reader';
 import { readJwtConfig } from './jwt.config';
 import { readRateLimitConfig } from './rate-limit.config';
+import { readServerConfig } from './server.config';
 import { readWechatConfig } from './wechat.config';
 
 export class InvalidEnvironmentError extends Error {
@@ -20,9 +21,10 @@ export function validateEnv(raw: RawEnv): RawEnv {
   const env = new EnvReader(raw);
   readAppConfig(env);
   readDatabaseConfig(env);
-  readWechatConfig(env);
+  const { simulator } = readWechatConfig(env);
   readJwtConfig(env);
   readRateLimitConfig(env);
+  readServerConfig(env, simulator);
   if (env.errors.length > 0) throw new InvalidEnvironmentError(env.errors);
   return raw;
 }

@@ -60,11 +60,13 @@ Component({
       }
       if (this.data.submitting) return Promise.resolve();
       const form = { registrationTicket: this.data.registrationTicket, nickname };
-      // The backend accepts only an https avatarUrl. chooseAvatar gives a local
-      // temporary file: a real app uploads it first (wx.uploadFile to its own
-      // storage or CDN) and sends the uploaded https URL here. This sample sends
-      // the avatar only when it already is an https URL.
-      if (/^https:\/\//.test(this.data.avatarUrl)) form.avatarUrl = this.data.avatarUrl;
+      // The backend accepts an avatarUrl only on WeChat's avatar hosts (or one it
+      // issued). chooseAvatar gives a local temporary file: a real app uploads it
+      // first (wx.uploadFile). This sample sends the avatar only when it already
+      // is a WeChat avatar URL.
+      if (/^https:\/\/(thirdwx|wx)\.qlogo\.cn\//.test(this.data.avatarUrl)) {
+        form.avatarUrl = this.data.avatarUrl;
+      }
 
       this.setData({ submitting: true });
       return auth
