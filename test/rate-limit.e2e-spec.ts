@@ -28,11 +28,107 @@ describe('rate limits (e2e)', () => {
       t = await startApp({
         databaseUrl: db.url,
         wechat,
-        env: { RATE_LIMIT_PER_MIN: '8', RATE_LIMIT_AUTH_PER_MIN: '3', TRUST_PROXY: 'true' },
+        env: { RATE_LIMIT_PER_MIN: '8', RATE_LIMIT_AUTH_PER_MIN: '3', TRUST_PROXY: '1' },
       });
     });
 
     afterAll(() => t.close());
+
+    it('behind one proxy, counts the last X-Forwarded-For entry: a forged leftmost entry changes nothing', async () => {
+      const client = '203.0.113.7';
+      for (let i = 0; i < 3; i++) {
+        await request(t.url)
+          .post('/auth/wechat/phone-login')
+          .set('X-Forwarded-For', `198.51.100.${i}, ${client}`)
+          .send({ code: wechat.phoneCode(`1392000000${i}`) })
+          .expect(404);
+      }
+      wechat.resetCalls();
+      for (let i = 0; i < 20; i++) {
+        await request(t.url)
+          .post('/auth/wechat/phone-login')
+          .set('X-Forwarded-For', `198.51.${randomInt(256)}.${randomInt(256)}, ${client}`)
+          .send({ code: wechat.phoneCode(`1392100000${i % 10}`) })
+          .expect(429);
+      }
+      expect(wechat.phoneCalls).toHaveLength(0);
+    });
+
+    it.each([
+      ['POST', '/AUTH/wechat/phone-login'],
+      ['POST', '/Auth/Wechat/Phone-Login/'],
+      ['GET', '/getphonenumber'],
+      ['GET', '/GETPHONENUMBER/'],
+      ['POST', '/AUTH/refresh'],
+    ])('applies the auth limit to %s %s, however the path is spelled', async (method, path) => {
+      const ip = freshIp();
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const req =
+          method === 'GET' ? request(t.url).get(path) : request(t.url).post(path).send({});
+        statuses.push((await req.set('X-Forwarded-For', ip)).status);
+      }
+      // 400: the route was matched (an empty body); the 4th is over the auth limit of 3.
+      expect(statuses).toEqual([400, 400, 400, 429]);
+    });
+
+    it('shares one auth counter across the auth routes', async () => {
+      const ip = freshIp();
+      await request(t.url).post('/auth/refresh').set('X-Forwarded-For', ip).send({}).expect(400);
+      await request(t.url).get('/getPhoneNumber').set('X-Forwarded-For', ip).expect(400);
+      await request(t.url)
+        .post('/auth/wechat/session')
+        .set('X-Forwarded-For', ip)
+        .send({})
+        .expect(400);
+      await request(t.url)
+        .post('/auth/wechat/register')
+        .set('X-Forwarded-For', ip)
+        .send({})
+        .expect(429);
+    });
+
+    it('counts IPv6 clients by their /64', async () => {
+      const statuses: number[] = [];
+      for (let i = 1; i <= 4; i++) {
+        const ip = `2001:db8:${randomInt(65536).toString(16)}:42::${i}`;
+        const res = await request(t.url)
+          .post('/auth/refresh')
+          .set('X-Forwarded-For', ip.replace('::', ':0:0:0:'))
+          .send({});
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([400, 400, 400, 400]);
+      const net = `2001:db8:ffff:${randomInt(65536).toString(16)}`;
+      for (let i = 1; i <= 4; i++) {
+        const res = await request(t.url)
+          .post('/auth/refresh')
+          .set('X-Forwarded-For', `${net}:${i}::${randomInt(65536).toString(16)}`)
+          .send({});
+        statuses.push(res.status);
+      }
+      expect(statuses.slice(4)).toEqual([400, 400, 400, 429]);
+    });
+
+    it.each([
+      ['203.0.113.77', '203.0.113.0/24'],
+      ['::ffff:198.51.100.23', '198.51.100.0/24'],
+      ['2001:db8:abcd:12:1::7', '2001:db8:abcd::/48'],
+    ])('logs the client IP %s masked as %s', async (ip, masked) => {
+      const requestId = `client-ip-${randomInt(1e9)}`;
+      await request(t.url)
+        .get('/users/me')
+        .set('X-Request-Id', requestId)
+        .set('X-Forwarded-For', `192.0.2.99, ${ip}`)
+        .expect(401);
+      const lines = t.logs.lines.filter((line) => line.includes(requestId));
+      const entry = lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((e) => e.res !== undefined);
+      expect(entry).toMatchObject({ route: '/users/me', clientIp: masked });
+      expect(lines.join('\n')).not.toContain(ip);
+      expect(lines.join('\n')).not.toContain('192.0.2.99');
+    });
 
     it('answers 429 TOO_MANY_REQUESTS with Retry-After past the auth limit, before calling WeChat', async () => {
       const ip = freshIp();
@@ -87,6 +183,43 @@ describe('rate limits (e2e)', () => {
       for (let i = 0; i < 12; i++) {
         await request(t.url).get('/health/live').set('X-Forwarded-For', ip).expect(200);
       }
+    });
+  });
+
+  describe('behind a list of trusted proxies', () => {
+    let t: TestApp;
+
+    beforeAll(async () => {
+      t = await startApp({
+        databaseUrl: db.url,
+        wechat,
+        env: {
+          RATE_LIMIT_PER_MIN: '1000',
+          RATE_LIMIT_AUTH_PER_MIN: '2',
+          TRUST_PROXY: 'loopback, 10.0.0.0/8',
+        },
+      });
+    });
+
+    afterAll(() => t.close());
+
+    it('counts the rightmost entry that is not a trusted proxy', async () => {
+      const hop = (client: string) => `198.51.100.${randomInt(256)}, ${client}, 10.1.2.3`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await request(t.url)
+          .post('/auth/refresh')
+          .set('X-Forwarded-For', hop('203.0.113.50'))
+          .send({});
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([400, 400, 429]);
+      // Another client behind the same proxy has its own counter.
+      await request(t.url)
+        .post('/auth/refresh')
+        .set('X-Forwarded-For', hop('203.0.113.51'))
+        .send({})
+        .expect(400);
     });
   });
 
