@@ -1,5 +1,7 @@
 import { randomInt } from 'node:crypto';
+import { getStorageToken, ThrottlerStorage } from '@nestjs/throttler';
 import request from 'supertest';
+import { DEFAULT_MAX_COUNTERS } from '../src/rate-limit/bounded-throttler.storage';
 import { FakeWechat } from './helpers/fake-wechat';
 import { useDatabaseAndFakeWechat } from './helpers/suite';
 import { TestDatabase } from './helpers/test-database';
@@ -8,6 +10,9 @@ import { startApp, TestApp } from './helpers/test-app';
 /** Redis-backed limits are tested where a Redis server is named (CI sets it). */
 const REDIS_URL = process.env.E2E_REDIS_URL;
 const describeWithRedis = REDIS_URL ? describe : describe.skip;
+
+/** The in-memory store's counter count (`storage` is where the library's own store keeps them). */
+type HeldCounters = ThrottlerStorage & { size?: number; storage?: Map<string, unknown> };
 
 /** An address no other test run uses, so Redis counters never collide. */
 const freshIp = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
@@ -176,6 +181,15 @@ describe('rate limits (e2e)', () => {
       }
       expect(statuses).toEqual([...Array(8).fill(401), 429]);
       await request(t.url).get('/users/me').set('X-Forwarded-For', freshIp()).expect(401);
+    });
+
+    it('holds a bounded number of counters, however many distinct clients appear', async () => {
+      // Straight to the app's store: 60 000 clients over HTTP would take minutes.
+      const storage = t.app.get<HeldCounters>(getStorageToken());
+      for (let i = 0; i < 60_000; i++) {
+        await storage.increment(`flood-${i}`, 60_000, 8, 60_000, 'all');
+      }
+      expect(storage.size ?? storage.storage?.size).toBeLessThanOrEqual(DEFAULT_MAX_COUNTERS);
     });
 
     it('never throttles health probes', async () => {
