@@ -49,10 +49,19 @@ import {
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PROD_NODE_FLAGS } from '../scripts/lib/built-app';
 import { freePort } from '../test/helpers/app-process';
 import { summarizeCpuProfile } from './cpuprofile-top';
 import type { AppStats, FakeStats } from './fake-wechat-server';
-import { argValue, BENCH_APPS, BenchApp, benchPhone, hasFlag } from './support';
+import {
+  argValue,
+  BENCH_APPS,
+  BenchApp,
+  benchPhone,
+  hasFlag,
+  processTree,
+  statusMb,
+} from './support';
 
 // ---------------------------------------------------------------- autocannon
 // No @types/autocannon in the repo: the part of its API used here.
@@ -211,15 +220,6 @@ interface Started {
 
 const JWT_SECRET = randomBytes(48).toString('base64');
 
-/** The node flags `npm run start:prod` runs the app with (heap sizing), so RSS is measured as deployed. */
-const PROD_NODE_FLAGS = (
-  JSON.parse(readFileSync(join(APP_ROOT, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  }
-).scripts['start:prod']
-  .split(/\s+/)
-  .filter((word) => word.startsWith('--'));
-
 async function startApp(
   work: string,
   fakeUrl: string,
@@ -369,36 +369,6 @@ interface Run {
   /** Date.now() when the load started and stopped (for --profile windows). */
   startedAt: number;
   endedAt: number;
-}
-
-/** The process and its descendants (a server may fork workers, e.g. node:cluster). */
-function processTree(pid: number): number[] {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-    return [pid, ...children.flatMap(processTree)];
-  } catch {
-    return [pid];
-  }
-}
-
-/** A field of /proc/<pid>/status in MB, summed over the process tree. */
-function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  let kb = 0;
-  for (const member of processTree(pid)) {
-    try {
-      const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(
-        readFileSync(`/proc/${member}/status`, 'utf8'),
-      );
-      kb += match ? Number(match[1]) : 0;
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return kb / 1024;
 }
 
 function rssOf(pid: number): number {

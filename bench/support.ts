@@ -1,4 +1,5 @@
 /** Small helpers shared by the benchmark's scripts and child processes. */
+import { readFileSync } from 'node:fs';
 
 /** `--name value` or `--name=value` from the command line. */
 export function argValue(name: string, argv = process.argv): string | undefined {
@@ -24,4 +25,34 @@ export const BENCH_PHONE_BASE = 13900000000;
 
 export function benchPhone(index: number): string {
   return String(BENCH_PHONE_BASE + index);
+}
+
+/** The process and its descendants (a server may fork workers, e.g. node:cluster). */
+export function processTree(pid: number): number[] {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+    return [pid, ...children.flatMap(processTree)];
+  } catch {
+    return [pid];
+  }
+}
+
+/** A field of /proc/<pid>/status in MB, summed over the process tree. */
+export function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  let kb = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(
+        readFileSync(`/proc/${member}/status`, 'utf8'),
+      );
+      kb += match ? Number(match[1]) : 0;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return kb / 1024;
 }

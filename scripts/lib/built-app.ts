@@ -12,7 +12,7 @@
  * Needs `npm run build` first.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import { freePort } from '../../test/helpers/app-process';
 import { tmpdir } from 'node:os';
@@ -21,10 +21,23 @@ import * as path from 'node:path';
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const MAIN_JS = path.join(REPO_ROOT, 'dist/main.js');
 
+/** The node flags `npm run start:prod` runs the app with (heap sizing), so RSS is measured as deployed. */
+export const PROD_NODE_FLAGS = (
+  JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  }
+).scripts['start:prod']
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
+
 export interface BuiltApp {
   /** http://127.0.0.1:<port> */
   baseUrl: string;
   port: number;
+  /** The app's process id (its /proc/<pid>/status has the RSS). */
+  pid: number;
+  /** Whether the process has exited (crashed, killed, or stopped). */
+  exited(): boolean;
   /** The temp dir holding the SQLite file (removed by stop()). */
   dir: string;
   /** The last lines the process wrote (stdout and stderr), for failure messages. */
@@ -82,10 +95,18 @@ export function httpCall(
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startBuiltApp(
-  options: { readyTimeoutMs?: number; env?: Record<string, string> } = {},
+  options: {
+    readyTimeoutMs?: number;
+    env?: Record<string, string>;
+    /** Flags before the script, e.g. PROD_NODE_FLAGS. */
+    nodeArgs?: string[];
+    /** Another build's dist/main.js (a bench comparing with an older revision). */
+    mainJs?: string;
+  } = {},
 ): Promise<BuiltApp> {
-  if (!existsSync(MAIN_JS)) {
-    throw new Error(`${MAIN_JS} is missing: run \`npm run build\` first.`);
+  const mainJs = options.mainJs ?? MAIN_JS;
+  if (!existsSync(mainJs)) {
+    throw new Error(`${mainJs} is missing: run \`npm run build\` first.`);
   }
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   const dir = mkdtempSync(path.join(tmpdir(), 'wxlogin-built-app-'));
@@ -101,7 +122,7 @@ export async function startBuiltApp(
     ...options.env,
   };
 
-  const child: ChildProcess = spawn(process.execPath, [MAIN_JS], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), mainJs], {
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -127,6 +148,8 @@ export async function startBuiltApp(
   const app: BuiltApp = {
     baseUrl,
     port,
+    pid: child.pid ?? 0,
+    exited: () => state.exited !== null,
     dir,
     output: () => log,
     stop: async () => {

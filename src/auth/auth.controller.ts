@@ -8,6 +8,7 @@ import {
 } from '@nestjs/swagger';
 import { ErrorCode } from '../common/error-codes';
 import { ApiErrors } from '../common/swagger/api-errors.decorator';
+import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator';
 import { ApiWechatAppHeader, WechatAppId } from '../wechat/wechat-app.decorator';
 import { AuthService, LoginResult } from './auth.service';
 import { LoginResponseDto, PhoneNotRegisteredDto } from './dto/login-response.dto';
@@ -35,6 +36,7 @@ const WECHAT_LOGIN_ERRORS: ErrorCode[] = [
 @ApiTags('auth')
 @Public()
 @ApiWechatAppHeader()
+@AuthRateLimit()
 @Controller('auth/wechat')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiLegacyErrors } from '../common/swagger/api-errors.decorator';
+import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator';
 import { ApiWechatAppHeader, WechatAppId } from '../wechat/wechat-app.decorator';
 import { AuthService } from './auth.service';
 import { LoginResponseDto } from './dto/login-response.dto';
@@ -46,6 +47,7 @@ const DESCRIPTION =
   'WECHAT_MISCONFIGURED',
   'DATABASE_UNAVAILABLE',
 )
+@AuthRateLimit()
 @Controller('getPhoneNumber')
 export class LegacyPhoneController {
   constructor(private readonly auth: AuthService) {}

@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../common/swagger/api-errors.decorator';
+import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator';
 import { AuthService, SessionPair } from './auth.service';
 import { CurrentSession } from './current-user.decorator';
 import { SessionPairDto } from './dto/login-response.dto';
@@ -15,6 +16,7 @@ import { Public } from './public.decorator';
 import type { AccessClaims } from './tokens/token.service';
 
 @ApiTags('auth')
+@AuthRateLimit()
 @Controller('auth')
 export class SessionController {
   constructor(private readonly auth: AuthService) {}

@@ -1,6 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { EnvReader } from './env-reader';
 import { readFromProcess } from './read-from-process';
+import { readTrustProxy, TrustProxy } from './trust-proxy';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose';
 
@@ -9,7 +10,7 @@ export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
   isProduction: boolean;
   logLevel: LogLevel;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   corsOrigins: string[];
   swaggerEnabled: boolean;
 }
@@ -33,7 +34,7 @@ export function readAppConfig(env: EnvReader): AppConfig {
       'debug',
       'verbose',
     ] as const),
-    trustProxy: env.bool('TRUST_PROXY', false),
+    trustProxy: readTrustProxy(env),
     corsOrigins: env.list('CORS_ORIGINS'),
     swaggerEnabled: env.bool('SWAGGER_ENABLED', !isProduction),
   };

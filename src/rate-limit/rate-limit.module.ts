@@ -3,38 +3,43 @@ import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { Request } from 'express';
+import { Clock } from '../common/clock';
+import { clientIpOf, rateLimitSubjectOf } from '../common/http/client-ip';
 import { rateLimitConfig } from '../config/rate-limit.config';
+import { isAuthRateLimited } from './auth-rate-limit.decorator';
+import { BoundedThrottlerStorage } from './bounded-throttler.storage';
 import { ContractThrottlerGuard } from './contract-throttler.guard';
 import { ResilientThrottlerStorage } from './resilient-throttler.storage';
 
 const MINUTE_MS = 60_000;
 
-/** Routes that cost a WeChat call: their tighter limit protects the quota and the bill. */
-export function isAuthRoute(path: string): boolean {
-  return path.startsWith('/auth/') || path.startsWith('/getPhoneNumber');
-}
-
 /**
- * Per-IP limits on every route, tighter on /auth/* and /getPhoneNumber. The
- * client IP is `req.ip`, which honours X-Forwarded-For only when TRUST_PROXY
- * is set. Counters live in Redis when REDIS_URL is set, else in memory.
+ * Per-client limits on every route, tighter on the routes marked
+ * @AuthRateLimit() (/auth/* and /getPhoneNumber: they cost WeChat calls), which
+ * share one 'auth' counter per client. The client is its IP (IPv6: its /64)
+ * as clientIpOf() reads it, honouring X-Forwarded-For only as far as
+ * TRUST_PROXY allows. Counters live in Redis when REDIS_URL is set, else in
+ * bounded memory.
  */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [rateLimitConfig.KEY],
-      useFactory: (config: ConfigType<typeof rateLimitConfig>) => ({
+      inject: [rateLimitConfig.KEY, Clock],
+      useFactory: (config: ConfigType<typeof rateLimitConfig>, clock: Clock) => ({
         throttlers: [
           { name: 'all', ttl: MINUTE_MS, limit: config.perMinute },
           {
             name: 'auth',
             ttl: MINUTE_MS,
             limit: config.authPerMinute,
-            skipIf: (context) => !isAuthRoute(context.switchToHttp().getRequest<Request>().path),
+            skipIf: (context) => !isAuthRateLimited(context),
           },
         ],
-        storage: config.redisUrl ? new ResilientThrottlerStorage(config.redisUrl) : undefined,
-        getTracker: (req: Record<string, unknown>) => String((req as unknown as Request).ip),
+        storage: config.redisUrl
+          ? new ResilientThrottlerStorage(config.redisUrl, new BoundedThrottlerStorage(clock))
+          : new BoundedThrottlerStorage(clock),
+        getTracker: (req: Record<string, unknown>) =>
+          rateLimitSubjectOf(clientIpOf(req as unknown as Request)),
       }),
     }),
   ],

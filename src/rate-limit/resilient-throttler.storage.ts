@@ -1,23 +1,28 @@
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import Redis from 'ioredis';
+import { BoundedThrottlerStorage } from './bounded-throttler.storage';
 
 /**
  * Rate-limit counters in Redis, so N instances enforce one limit. When Redis
  * is unreachable the limits fall back to this instance's memory (logged once,
  * and once more when Redis is back): a cache outage must never turn into 500s
- * or into no limit at all.
+ * or into no limit at all. Redis keys expire on their own (the hit counter
+ * after its window, the block marker after the block), so Redis holds only
+ * live counters; the fallback is the bounded in-memory store.
  */
 export class ResilientThrottlerStorage implements ThrottlerStorage, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RateLimit');
   private readonly redis: Redis;
   private readonly shared: ThrottlerStorageRedisService;
-  private readonly local = new ThrottlerStorageService();
   private degraded = false;
 
-  constructor(redisUrl: string) {
+  constructor(
+    redisUrl: string,
+    private readonly local: BoundedThrottlerStorage,
+  ) {
     this.redis = new Redis(redisUrl, {
       // Fail fast while disconnected instead of queueing requests behind a dead cache.
       enableOfflineQueue: false,
@@ -62,7 +67,6 @@ export class ResilientThrottlerStorage implements ThrottlerStorage, OnModuleInit
   }
 
   onModuleDestroy(): void {
-    this.local.onApplicationShutdown();
     this.redis.disconnect();
   }
 

@@ -5,6 +5,7 @@ import type { Request } from 'express';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream, Level } from 'pino';
 import { appConfig } from '../../config/app.config';
+import { clientIpOf, maskIp } from '../http/client-ip';
 import { requestIdOf } from '../http/request-id';
 import { createLogDestination, LOG_DESTINATION } from './log-destination';
 import { pathOnly } from './redaction';
@@ -23,9 +24,15 @@ function routeOf(req: IncomingMessage): string {
   return route?.path ?? pathOnly(req.url);
 }
 
+/** The fields every request line adds: the matched route and the client's masked IP. */
+function requestFields(req: IncomingMessage): { route: string; clientIp: string } {
+  return { route: routeOf(req), clientIp: maskIp(clientIpOf(req as Request)) };
+}
+
 /**
  * Structured logs through pino: one line per request (method, route, status,
- * duration, requestId) and the app's own lines, with nothing of the request
+ * duration, requestId, and the client IP the rate limiter counts, masked to
+ * its /24 or /48) and the app's own lines, with nothing of the request
  * but its method and path (no headers, no query string, no body), so tokens,
  * codes and tickets cannot reach the log by accident.
  */
@@ -56,14 +63,14 @@ function routeOf(req: IncomingMessage): string {
             },
             customSuccessObject: (req: IncomingMessage, _res: ServerResponse, value: object) => ({
               ...value,
-              route: routeOf(req),
+              ...requestFields(req),
             }),
             customErrorObject: (
               req: IncomingMessage,
               _res: ServerResponse,
               _error: Error,
               value: object,
-            ) => ({ ...value, route: routeOf(req) }),
+            ) => ({ ...value, ...requestFields(req) }),
             customSuccessMessage: (req: IncomingMessage, res: ServerResponse, ms: number) =>
               `${req.method} ${routeOf(req)} ${res.statusCode} ${Math.round(ms)}ms`,
             customErrorMessage: (req: IncomingMessage, res: ServerResponse) =>
