@@ -18,7 +18,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change nickname and/or avatar */
+        /**
+         * Change nickname and/or avatar
+         * @description A new nickname goes through WeChat's content security (msg_sec_check) as written by the user's openid in the calling mini-program; risky → 422 NICKNAME_REJECTED and nothing is changed.
+         */
         patch: operations["UsersController_update"];
         trace?: never;
     };
@@ -33,7 +36,7 @@ export interface paths {
         put?: never;
         /**
          * Log in with the code of the getPhoneNumber button
-         * @description Exchanges the code with WeChat for the verified phone number. Registered → 200 with tokens. Not registered → 404 PHONE_NOT_REGISTERED with the number and a registrationTicket for POST /auth/wechat/register.
+         * @description Exchanges the code with WeChat for the verified phone number. Registered → 200 with tokens. Not registered → 404 PHONE_NOT_REGISTERED with the number and a registrationTicket for POST /auth/wechat/register. The phone proof wins: an optional `loginCode` is bound when it can be and never changes the answer (`wechatAccountBound` in the 200 says whether it was bound).
          */
         post: operations["AuthController_phoneLogin"];
         delete?: never;
@@ -73,7 +76,7 @@ export interface paths {
         put?: never;
         /**
          * Register the phone a registration ticket vouches for
-         * @description The ticket is single-use. The new user is logged in at once.
+         * @description The ticket is single-use. The new user is logged in at once. The nickname goes through WeChat's content security (msg_sec_check); risky → 422 NICKNAME_REJECTED, nothing is created and the ticket stays usable.
          */
         post: operations["AuthController_register"];
         delete?: never;
@@ -93,7 +96,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for a new pair (rotation)
-         * @description The presented refresh token is spent. Presenting it again later revokes the whole session (REFRESH_TOKEN_REUSED); within 10 s (a client racing itself) the same new refresh token is returned instead.
+         * @description The presented refresh token is spent. Presenting it again later revokes the whole session (REFRESH_TOKEN_REUSED); within 2 s (a client racing itself) the same new refresh token is returned instead, and the replay is logged. A login ends SESSION_MAX_AGE after it was made, however often it refreshes (REFRESH_TOKEN_EXPIRED).
          */
         post: operations["SessionController_refresh"];
         delete?: never;
@@ -172,7 +175,7 @@ export interface paths {
         };
         /**
          * Readiness: database reachable and a WeChat access token held
-         * @description Shows whether a token is held and how long it has left, never the token itself.
+         * @description Shows whether a token is held and how long it has left, never the token itself. 503 also while WeChat refuses our credentials (see `apps[].misconfigured`).
          */
         get: operations["HealthController_ready"];
         put?: never;
@@ -223,6 +226,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/__wechat-sim/faults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make the next calls of a WeChat API fail (simulator only)
+         * @description Rehearse WeChat failures from the mini-program: the next `count` calls (default 1) of `api` answer `errcode` instead of the real thing, for every app, e.g. `{ "api": "jscode2session", "errcode": 40226 }` → the next wx.login code gets 403 WECHAT_USER_BLOCKED; `getuserphonenumber` 45011 → 429; -1 twice → 503; `stable_token` 40164 → 503 WECHAT_MISCONFIGURED (the app then retries the token fetch once a minute). Faults queue up per API, in order.
+         */
+        post: operations["SimulatorController_injectFault"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -239,7 +262,7 @@ export interface components {
              * @description Stable and machine-readable: switch on this, never on `message`.
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "INVALID_JSON" | "UNKNOWN_APPID" | "REQUEST_REJECTED" | "UNAUTHORIZED" | "WECHAT_CODE_INVALID" | "REGISTRATION_TICKET_INVALID" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_EXPIRED" | "REFRESH_TOKEN_REUSED" | "PHONE_NOT_REGISTERED" | "WECHAT_ACCOUNT_NOT_BOUND" | "NOT_FOUND" | "PHONE_ALREADY_REGISTERED" | "WECHAT_ACCOUNT_ALREADY_BOUND" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "WECHAT_BAD_RESPONSE" | "WECHAT_UNAVAILABLE" | "WECHAT_MISCONFIGURED" | "DATABASE_UNAVAILABLE";
+            code: "VALIDATION_FAILED" | "INVALID_JSON" | "UNKNOWN_APPID" | "REQUEST_REJECTED" | "UNAUTHORIZED" | "WECHAT_CODE_INVALID" | "REGISTRATION_TICKET_INVALID" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_EXPIRED" | "REFRESH_TOKEN_REUSED" | "WECHAT_USER_BLOCKED" | "PHONE_NOT_REGISTERED" | "WECHAT_ACCOUNT_NOT_BOUND" | "NOT_FOUND" | "PHONE_ALREADY_REGISTERED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "NICKNAME_REJECTED" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "WECHAT_BAD_RESPONSE" | "WECHAT_UNAVAILABLE" | "WECHAT_MISCONFIGURED" | "DATABASE_UNAVAILABLE";
             /** @example code must be a non-empty string */
             message: string;
             /**
@@ -270,11 +293,14 @@ export interface components {
             lastLoginAt: string | null;
         };
         ProfileDto: {
-            /** @example 小明 */
+            /**
+             * @description Trimmed, then 1–32 characters counted as Unicode code points (a Chinese character or a simple emoji is one; a flag or a family emoji is several). Control and bidirectional-formatting characters are refused, and so is a nickname with nothing visible.
+             * @example 小明
+             */
             nickname?: string;
             /**
-             * @description https URL, at most 512 characters.
-             * @example https://thirdwx.qlogo.cn/mmopen/avatar.png
+             * @description An https URL on thirdwx.qlogo.cn or wx.qlogo.cn (no user info, no port), or the `/avatars/…` path of an avatar uploaded here. At most 512 characters.
+             * @example https://thirdwx.qlogo.cn/mmopen/vi_32/avatar/132
              */
             avatarUrl?: string;
         };
@@ -284,7 +310,7 @@ export interface components {
              * @example e31968a7f94cc5ee25fafc2aef2773f0bb8c3937b22520eb8ee345274d00c144
              */
             code: string;
-            /** @description A fresh `wx.login()` code. When given, the WeChat account (openid/unionid) is bound to the user so later visits can use POST /auth/wechat/session. */
+            /** @description A fresh `wx.login()` code. When given, the WeChat account (openid/unionid) is bound to the user so later visits can use POST /auth/wechat/session. It never fails the login: a loginCode WeChat refuses, or an account bound to another user, is skipped and the answer says `wechatAccountBound: false`. A WeChat account with another unionid than the user had takes the user over: the old account’s bindings are removed in every app. */
             loginCode?: string;
         };
         LoginResponseDto: {
@@ -303,6 +329,8 @@ export interface components {
              */
             expiresIn: number;
             user: components["schemas"]["UserDto"];
+            /** @description On phone-login, register and /getPhoneNumber: present whenever a `loginCode` was sent (with register: also when the registration ticket carries one); never on silent login, where the account is bound already. `true`: this WeChat account is bound to the user, so POST /auth/wechat/session logs in silently. `false`: the binding was skipped and the login went ahead on the phone proof alone: WeChat did not resolve the loginCode (invalid, expired, blocked user, outage), or its openid or unionid belongs to another user. A binding is never moved from one user to another. */
+            wechatAccountBound?: boolean;
         };
         PhoneNotRegisteredDto: {
             /** @example 400 */
@@ -346,16 +374,19 @@ export interface components {
             loginCode: string;
         };
         RegisterDto: {
-            /** @example 小明 */
+            /**
+             * @description Trimmed, then 1–32 characters counted as Unicode code points (a Chinese character or a simple emoji is one; a flag or a family emoji is several). Control and bidirectional-formatting characters are refused, and so is a nickname with nothing visible.
+             * @example 小明
+             */
             nickname?: string;
             /**
-             * @description https URL, at most 512 characters.
-             * @example https://thirdwx.qlogo.cn/mmopen/avatar.png
+             * @description An https URL on thirdwx.qlogo.cn or wx.qlogo.cn (no user info, no port), or the `/avatars/…` path of an avatar uploaded here. At most 512 characters.
+             * @example https://thirdwx.qlogo.cn/mmopen/vi_32/avatar/132
              */
             avatarUrl?: string;
             /** @description From the 404 PHONE_NOT_REGISTERED answer of phone-login. Single-use, 10 minutes by default. */
             registrationTicket: string;
-            /** @description A fresh `wx.login()` code, to bind the WeChat account for silent login (not needed if phone-login already had one). */
+            /** @description A fresh `wx.login()` code, to bind the WeChat account for silent login (not needed if phone-login already had one: the ticket carries it). It never fails the registration: when it cannot be bound the answer says `wechatAccountBound: false`. */
             loginCode?: string;
         };
         RefreshDto: {
@@ -397,7 +428,7 @@ export interface components {
              * @description The main route's `code`: switch on this, never on `msg`.
              * @enum {string}
              */
-            errorCode: "VALIDATION_FAILED" | "INVALID_JSON" | "UNKNOWN_APPID" | "REQUEST_REJECTED" | "UNAUTHORIZED" | "WECHAT_CODE_INVALID" | "REGISTRATION_TICKET_INVALID" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_EXPIRED" | "REFRESH_TOKEN_REUSED" | "PHONE_NOT_REGISTERED" | "WECHAT_ACCOUNT_NOT_BOUND" | "NOT_FOUND" | "PHONE_ALREADY_REGISTERED" | "WECHAT_ACCOUNT_ALREADY_BOUND" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "WECHAT_BAD_RESPONSE" | "WECHAT_UNAVAILABLE" | "WECHAT_MISCONFIGURED" | "DATABASE_UNAVAILABLE";
+            errorCode: "VALIDATION_FAILED" | "INVALID_JSON" | "UNKNOWN_APPID" | "REQUEST_REJECTED" | "UNAUTHORIZED" | "WECHAT_CODE_INVALID" | "REGISTRATION_TICKET_INVALID" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_EXPIRED" | "REFRESH_TOKEN_REUSED" | "WECHAT_USER_BLOCKED" | "PHONE_NOT_REGISTERED" | "WECHAT_ACCOUNT_NOT_BOUND" | "NOT_FOUND" | "PHONE_ALREADY_REGISTERED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "NICKNAME_REJECTED" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "WECHAT_BAD_RESPONSE" | "WECHAT_UNAVAILABLE" | "WECHAT_MISCONFIGURED" | "DATABASE_UNAVAILABLE";
             /** @example c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11 */
             requestId: string;
             /** @description VALIDATION_FAILED: each problem. */
@@ -441,6 +472,8 @@ export interface components {
              */
             expiresIn: number;
             user: components["schemas"]["UserDto"];
+            /** @description On phone-login, register and /getPhoneNumber: present whenever a `loginCode` was sent (with register: also when the registration ticket carries one); never on silent login, where the account is bound already. `true`: this WeChat account is bound to the user, so POST /auth/wechat/session logs in silently. `false`: the binding was skipped and the login went ahead on the phone proof alone: WeChat did not resolve the loginCode (invalid, expired, blocked user, outage), or its openid or unionid belongs to another user. A binding is never moved from one user to another. */
+            wechatAccountBound?: boolean;
             /** @enum {number} */
             code: 200;
             /** @description Same as accessToken (the sample reads `token`). */
@@ -452,10 +485,21 @@ export interface components {
         LegacyPhoneLoginDto: {
             /** @description The getPhoneNumber code. */
             code: string;
+            /** @description A fresh `wx.login()` code, bound as with POST /auth/wechat/phone-login (never fails the login; see `wechatAccountBound`). */
+            loginCode?: string;
         };
         LivenessDto: {
             /** @enum {string} */
             status: "ok";
+        };
+        MisconfiguredDto: {
+            /**
+             * @description WeChat's errcode on the last token fetch.
+             * @example 40164
+             */
+            errcode: number;
+            /** @description What the operator should check. */
+            hint: string;
         };
         AppTokenStatusDto: {
             /** @example wx0000000000simulator */
@@ -463,6 +507,8 @@ export interface components {
             tokenHeld: boolean;
             /** @example 7198 */
             expiresInSec: number | null;
+            /** @description Present while WeChat refuses our credentials (wrong AppSecret, IP not on the allow-list, …): the app is not ready. */
+            misconfigured?: components["schemas"]["MisconfiguredDto"];
         };
         HealthCheckDetailDto: {
             /** @enum {string} */
@@ -525,6 +571,27 @@ export interface components {
             openid?: string;
             /** @example u_sim_alice */
             unionid?: string;
+        };
+        InjectFaultDto: {
+            /**
+             * @description The WeChat API to fail: `token` (`/cgi-bin/token`), `stable_token`, `getuserphonenumber`, `jscode2session` (wx.login codes), `msg_sec_check`.
+             * @example jscode2session
+             * @enum {string}
+             */
+            api: "token" | "stable_token" | "getuserphonenumber" | "jscode2session" | "msg_sec_check";
+            /**
+             * @description The errcode WeChat answers with, e.g. 40226 (user blocked), 45011 (too frequent), -1 (busy), 45009 (daily quota), 40164 (server IP not allowed).
+             * @example 40226
+             */
+            errcode: number;
+            /** @default 1 */
+            count: number;
+        };
+        InjectedFaultDto: {
+            /** @enum {string} */
+            api: "token" | "stable_token" | "getuserphonenumber" | "jscode2session" | "msg_sec_check";
+            /** @description How many of the next calls of this API will now fail (all faults queued for it). */
+            pending: number;
         };
     };
     responses: never;
@@ -649,7 +716,10 @@ export interface operations {
     UsersController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The AppID of the calling mini-program. Optional when one app is configured; otherwise taken from the `https://servicewechat.com/{appid}/…` Referer WeChat sends, or 400 UNKNOWN_APPID. */
+                "X-WX-AppId"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -671,6 +741,8 @@ export interface operations {
              * @description `VALIDATION_FAILED`: The body or query is malformed, has a wrong type, or has unknown fields.
              *
              *     `INVALID_JSON`: The request body is not valid JSON.
+             *
+             *     `UNKNOWN_APPID`: The X-WX-AppId header (or the servicewechat.com Referer) names no mini-program this backend serves, or several are served and none was named.
              */
             400: {
                 headers: {
@@ -690,7 +762,7 @@ export interface operations {
                         /** @enum {number} */
                         statusCode?: 400;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "INVALID_JSON";
+                        code?: "VALIDATION_FAILED" | "INVALID_JSON" | "UNKNOWN_APPID";
                     };
                 };
             };
@@ -760,6 +832,29 @@ export interface operations {
                         statusCode?: 415;
                         /** @enum {string} */
                         code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `NICKNAME_REJECTED`: WeChat's content security (msg_sec_check) called the nickname risky. Nothing was saved: ask for another nickname. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "code": "NICKNAME_REJECTED",
+                     *       "message": "WeChat's content security (msg_sec_check) called the nickname risky. Nothing was saved: ask for another nickname.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 422;
+                        /** @enum {string} */
+                        code?: "NICKNAME_REJECTED";
                     };
                 };
             };
@@ -919,29 +1014,6 @@ export interface operations {
                     "application/json": components["schemas"]["PhoneNotRegisteredDto"];
                 };
             };
-            /** @description `WECHAT_ACCOUNT_ALREADY_BOUND`: This WeChat account (openid) is already bound to another user. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 409,
-                     *       "error": "Conflict",
-                     *       "code": "WECHAT_ACCOUNT_ALREADY_BOUND",
-                     *       "message": "This WeChat account (openid) is already bound to another user.",
-                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBodyDto"] & {
-                        /** @enum {number} */
-                        statusCode?: 409;
-                        /** @enum {string} */
-                        code?: "WECHAT_ACCOUNT_ALREADY_BOUND";
-                    };
-                };
-            };
             /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB. */
             413: {
                 headers: {
@@ -1060,7 +1132,7 @@ export interface operations {
             /**
              * @description `WECHAT_UNAVAILABLE`: WeChat is down, timed out, busy after a retry, or out of quota (45009). See Retry-After.
              *
-             *     `WECHAT_MISCONFIGURED`: WeChat refused our AppID/secret (40013/40125/40164): an operator must fix the configuration.
+             *     `WECHAT_MISCONFIGURED`: WeChat refused our credentials when we asked for an access token (on the token endpoints: 40001 wrong AppSecret, 40002, 40013 bad AppID, 40125 bad AppSecret, 40164 server IP not on the allow-list, 41002, 41004, 48001, 89503 server IP awaiting the admin's confirmation; on jscode2session: 40013/40125). An operator must fix it; the log names the fix. See Retry-After (the next attempt).
              *
              *     `DATABASE_UNAVAILABLE`: The database did not answer in time. See Retry-After.
              */
@@ -1161,6 +1233,29 @@ export interface operations {
                         statusCode?: 401;
                         /** @enum {string} */
                         code?: "WECHAT_CODE_INVALID";
+                    };
+                };
+            };
+            /** @description `WECHAT_USER_BLOCKED`: WeChat blocked this account as high-risk (jscode2session 40226): it cannot log in to mini-programs for now. Not worth retrying. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "code": "WECHAT_USER_BLOCKED",
+                     *       "message": "WeChat blocked this account as high-risk (jscode2session 40226): it cannot log in to mini-programs for now. Not worth retrying.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 403;
+                        /** @enum {string} */
+                        code?: "WECHAT_USER_BLOCKED";
                     };
                 };
             };
@@ -1305,7 +1400,7 @@ export interface operations {
             /**
              * @description `WECHAT_UNAVAILABLE`: WeChat is down, timed out, busy after a retry, or out of quota (45009). See Retry-After.
              *
-             *     `WECHAT_MISCONFIGURED`: WeChat refused our AppID/secret (40013/40125/40164): an operator must fix the configuration.
+             *     `WECHAT_MISCONFIGURED`: WeChat refused our credentials when we asked for an access token (on the token endpoints: 40001 wrong AppSecret, 40002, 40013 bad AppID, 40125 bad AppSecret, 40164 server IP not on the allow-list, 41002, 41004, 48001, 89503 server IP awaiting the admin's confirmation; on jscode2session: 40013/40125). An operator must fix it; the log names the fix. See Retry-After (the next attempt).
              *
              *     `DATABASE_UNAVAILABLE`: The database did not answer in time. See Retry-After.
              */
@@ -1386,11 +1481,7 @@ export interface operations {
                     };
                 };
             };
-            /**
-             * @description `REGISTRATION_TICKET_INVALID`: The registration ticket is malformed, expired, already used or not a registration ticket.
-             *
-             *     `WECHAT_CODE_INVALID`: WeChat rejected the code (40029/40163): wrong, expired (5 min) or already used. Ask the user to tap again.
-             */
+            /** @description `REGISTRATION_TICKET_INVALID`: The registration ticket is malformed, expired, already used or not a registration ticket. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1409,15 +1500,11 @@ export interface operations {
                         /** @enum {number} */
                         statusCode?: 401;
                         /** @enum {string} */
-                        code?: "REGISTRATION_TICKET_INVALID" | "WECHAT_CODE_INVALID";
+                        code?: "REGISTRATION_TICKET_INVALID";
                     };
                 };
             };
-            /**
-             * @description `PHONE_ALREADY_REGISTERED`: A user with this phone number already exists.
-             *
-             *     `WECHAT_ACCOUNT_ALREADY_BOUND`: This WeChat account (openid) is already bound to another user.
-             */
+            /** @description `PHONE_ALREADY_REGISTERED`: A user with this phone number already exists. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1436,7 +1523,7 @@ export interface operations {
                         /** @enum {number} */
                         statusCode?: 409;
                         /** @enum {string} */
-                        code?: "PHONE_ALREADY_REGISTERED" | "WECHAT_ACCOUNT_ALREADY_BOUND";
+                        code?: "PHONE_ALREADY_REGISTERED";
                     };
                 };
             };
@@ -1486,6 +1573,29 @@ export interface operations {
                     };
                 };
             };
+            /** @description `NICKNAME_REJECTED`: WeChat's content security (msg_sec_check) called the nickname risky. Nothing was saved: ask for another nickname. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "code": "NICKNAME_REJECTED",
+                     *       "message": "WeChat's content security (msg_sec_check) called the nickname risky. Nothing was saved: ask for another nickname.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 422;
+                        /** @enum {string} */
+                        code?: "NICKNAME_REJECTED";
+                    };
+                };
+            };
             /** @description `TOO_MANY_REQUESTS`: Rate limit reached (ours, or WeChat 45011). See Retry-After. */
             429: {
                 headers: {
@@ -1532,11 +1642,7 @@ export interface operations {
                     };
                 };
             };
-            /**
-             * @description `WECHAT_UNAVAILABLE`: WeChat is down, timed out, busy after a retry, or out of quota (45009). See Retry-After.
-             *
-             *     `DATABASE_UNAVAILABLE`: The database did not answer in time. See Retry-After.
-             */
+            /** @description `DATABASE_UNAVAILABLE`: The database did not answer in time. See Retry-After. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1546,8 +1652,8 @@ export interface operations {
                      * @example {
                      *       "statusCode": 503,
                      *       "error": "Service Unavailable",
-                     *       "code": "WECHAT_UNAVAILABLE",
-                     *       "message": "WeChat is down, timed out, busy after a retry, or out of quota (45009). See Retry-After.",
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "message": "The database did not answer in time. See Retry-After.",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -1555,7 +1661,7 @@ export interface operations {
                         /** @enum {number} */
                         statusCode?: 503;
                         /** @enum {string} */
-                        code?: "WECHAT_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                        code?: "DATABASE_UNAVAILABLE";
                     };
                 };
             };
@@ -1612,7 +1718,7 @@ export interface operations {
             /**
              * @description `REFRESH_TOKEN_INVALID`: The refresh token is unknown, malformed or revoked (logout). Log in again.
              *
-             *     `REFRESH_TOKEN_EXPIRED`: The refresh token is past its lifetime (JWT_REFRESH_TTL). Log in again.
+             *     `REFRESH_TOKEN_EXPIRED`: The refresh token is past its lifetime (JWT_REFRESH_TTL), or its login is past SESSION_MAX_AGE however often it was refreshed. Log in again.
              *
              *     `REFRESH_TOKEN_REUSED`: A refresh token that was already exchanged was presented again: its whole session family is revoked. Log in again.
              */
@@ -1897,6 +2003,8 @@ export interface operations {
             query: {
                 /** @description The getPhoneNumber code. */
                 code: string;
+                /** @description A fresh `wx.login()` code, bound as with POST /auth/wechat/phone-login (never fails the login; see `wechatAccountBound`). */
+                loginCode?: string;
             };
             header?: {
                 /** @description The AppID of the calling mini-program. Optional when one app is configured; otherwise taken from the `https://servicewechat.com/{appid}/…` Referer WeChat sends, or 400 UNKNOWN_APPID. */
@@ -2132,7 +2240,7 @@ export interface operations {
             /**
              * @description `WECHAT_UNAVAILABLE`: WeChat is down, timed out, busy after a retry, or out of quota (45009). See Retry-After.
              *
-             *     `WECHAT_MISCONFIGURED`: WeChat refused our AppID/secret (40013/40125/40164): an operator must fix the configuration.
+             *     `WECHAT_MISCONFIGURED`: WeChat refused our credentials when we asked for an access token (on the token endpoints: 40001 wrong AppSecret, 40002, 40013 bad AppID, 40125 bad AppSecret, 40164 server IP not on the allow-list, 41002, 41004, 48001, 89503 server IP awaiting the admin's confirmation; on jscode2session: 40013/40125). An operator must fix it; the log names the fix. See Retry-After (the next attempt).
              *
              *     `DATABASE_UNAVAILABLE`: The database did not answer in time. See Retry-After.
              */
@@ -2404,7 +2512,7 @@ export interface operations {
             /**
              * @description `WECHAT_UNAVAILABLE`: WeChat is down, timed out, busy after a retry, or out of quota (45009). See Retry-After.
              *
-             *     `WECHAT_MISCONFIGURED`: WeChat refused our AppID/secret (40013/40125/40164): an operator must fix the configuration.
+             *     `WECHAT_MISCONFIGURED`: WeChat refused our credentials when we asked for an access token (on the token endpoints: 40001 wrong AppSecret, 40002, 40013 bad AppID, 40125 bad AppSecret, 40164 server IP not on the allow-list, 41002, 41004, 48001, 89503 server IP awaiting the admin's confirmation; on jscode2session: 40013/40125). An operator must fix it; the log names the fix. See Retry-After (the next attempt).
              *
              *     `DATABASE_UNAVAILABLE`: The database did not answer in time. See Retry-After.
              */
@@ -2605,6 +2713,79 @@ export interface operations {
                         statusCode?: 400;
                         /** @enum {string} */
                         code?: "VALIDATION_FAILED" | "INVALID_JSON" | "UNKNOWN_APPID";
+                    };
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 415,
+                     *       "error": "Unsupported Media Type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "message": "The body is not application/json.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 415;
+                        /** @enum {string} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+        };
+    };
+    SimulatorController_injectFault: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InjectFaultDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InjectedFaultDto"];
+                };
+            };
+            /**
+             * @description `VALIDATION_FAILED`: The body or query is malformed, has a wrong type, or has unknown fields.
+             *
+             *     `INVALID_JSON`: The request body is not valid JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "message": "The body or query is malformed, has a wrong type, or has unknown fields.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 400;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "INVALID_JSON";
                     };
                 };
             };
