@@ -20,7 +20,8 @@
  * temporary directory, to measure the store before it was bounded.
  */
 import { Agent, request } from 'node:http';
-import { httpCall, PROD_NODE_FLAGS, startBuiltApp } from '../scripts/lib/built-app';
+import { launchApp, PROD_NODE_FLAGS } from '../test/helpers/app-process';
+import { httpCall } from '../test/helpers/http-client';
 import { argValue, statusMb } from './support';
 
 const REQUESTS = Number(argValue('--requests') ?? 200_000);
@@ -52,7 +53,7 @@ function get(agent: Agent, port: number, ip: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const app = await startBuiltApp({
+  const app = await launchApp({
     mainJs: MAIN,
     nodeArgs: PROD_NODE_FLAGS,
     env: { TRUST_PROXY: '1', LOG_LEVEL: 'warn' },
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
   const samples: { atMs: number; mb: number }[] = [];
   const startedAt = Date.now();
   const sampler = setInterval(() => {
-    if (app.exited()) return;
+    if (app.hasExited()) return;
     const mb = statusMb(app.pid, 'VmRSS');
     if (mb > 0) {
       peakMb = Math.max(peakMb, mb);
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
   let sent = 0;
   const deadline = startedAt + MAX_SECONDS * 1000;
   const worker = async () => {
-    while (next < REQUESTS && Date.now() < deadline && !app.exited()) {
+    while (next < REQUESTS && Date.now() < deadline && !app.hasExited()) {
       const status = await get(agent, app.port, clientIp(next++));
       sent++;
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
@@ -89,10 +90,10 @@ async function main(): Promise<void> {
   // Let in-flight work settle, then look at the process once more.
   await new Promise((resolve) => setTimeout(resolve, 2000));
   clearInterval(sampler);
-  const alive = !app.exited();
+  const alive = !app.hasExited();
   const finalMb = alive ? statusMb(app.pid, 'VmRSS') : 0;
   const live = alive
-    ? await httpCall('GET', `${app.baseUrl}/health/live`, undefined, 5000).then(
+    ? await httpCall('GET', `${app.url}/health/live`, { timeoutMs: 5000 }).then(
         (answer) => answer.status,
         () => 0,
       )

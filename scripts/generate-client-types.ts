@@ -14,7 +14,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { httpCall, REPO_ROOT, startBuiltApp } from './lib/built-app';
+import { launchApp, REPO_ROOT } from '../test/helpers/app-process';
+import { httpCall } from '../test/helpers/http-client';
 
 export const CLIENT_DIR = path.join(REPO_ROOT, 'client');
 export const OPENAPI_JSON = path.join(CLIENT_DIR, 'openapi.json');
@@ -23,9 +24,9 @@ export const OPENAPI_TYPESCRIPT = path.join(REPO_ROOT, 'node_modules/.bin/openap
 
 /** The OpenAPI document of the built app, as /docs-json serves it. */
 export async function fetchOpenApiDocument(): Promise<Record<string, unknown>> {
-  const app = await startBuiltApp();
+  const app = await launchApp();
   try {
-    const answer = await httpCall('GET', `${app.baseUrl}/docs-json`);
+    const answer = await httpCall('GET', `${app.url}/docs-json`);
     if (answer.status !== 200) {
       throw new Error(`GET /docs-json answered ${answer.status}: ${answer.text.slice(0, 500)}`);
     }

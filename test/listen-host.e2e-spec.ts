@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, freePort, startMain, waitUntilReady } from './helpers/app-process';
+import { AppProcess, startMain, waitUntilReady } from './helpers/app-process';
+import { freePort } from './helpers/http-client';
 
 /**
  * Which address the real entry point listens on while the WeChat simulator is

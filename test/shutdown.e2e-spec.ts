@@ -1,11 +1,11 @@
 import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, freePort, startMain as startAppProcess } from './helpers/app-process';
+import { AppProcess, startMain as startAppProcess } from './helpers/app-process';
 import { FakeWechat } from './helpers/fake-wechat';
+import { freePort, HttpAnswer, httpCall } from './helpers/http-client';
 
 /**
  * SIGTERM and boot-time validation of the real entry point (src/main.ts), run
@@ -29,46 +29,9 @@ function startMain(env: Record<string, string>, cwd: string): AppProcess {
   return app;
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-}
-
 /** One request on a connection of its own (no keep-alive), so nothing lingers into shutdown. */
-function call(port: number, method: string, path: string, body?: unknown): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        agent: false,
-        headers: payload
-          ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
-          : {},
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // not JSON: keep the text
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-      },
-    );
-    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
-    req.on('error', reject);
-    req.end(payload);
-  });
+function call(port: number, method: string, path: string, json?: unknown): Promise<HttpAnswer> {
+  return httpCall(method, `http://127.0.0.1:${port}${path}`, { json });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

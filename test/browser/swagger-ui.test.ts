@@ -14,7 +14,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
-import { BuiltApp, httpCall, startBuiltApp } from '../../scripts/lib/built-app';
+import { LaunchedApp, launchApp } from '../helpers/app-process';
+import { httpCall } from '../helpers/http-client';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = process.env.SWAGGER_UI_SCREENSHOT || '/tmp/swagger-ui.png';
@@ -48,7 +49,7 @@ declare global {
 }
 
 describe('Swagger UI (/docs) in Chromium', () => {
-  let app: BuiltApp | undefined;
+  let app: LaunchedApp | undefined;
   let context: BrowserContext | undefined;
   let userDataDir: string | undefined;
   let page: Page;
@@ -61,7 +62,7 @@ describe('Swagger UI (/docs) in Chromium', () => {
           'It is not skipped on purpose: CI installs Chromium, so a missing one is a broken setup.',
       );
     }
-    app = await startBuiltApp({ readyTimeoutMs: STEP_TIMEOUT });
+    app = await launchApp({ readyTimeoutMs: STEP_TIMEOUT });
 
     // A fresh profile per run. Playwright refuses --user-data-dir among launch() args,
     // so the profile dir goes to launchPersistentContext instead (same effect).
@@ -103,21 +104,21 @@ describe('Swagger UI (/docs) in Chromium', () => {
   }, 30_000);
 
   it('serves /docs under helmet’s Content-Security-Policy', async () => {
-    const answer = await httpCall('GET', `${app!.baseUrl}/docs`);
+    const answer = await httpCall('GET', `${app!.url}/docs`);
     expect(answer.status).toBe(200);
     expect(answer.headers['content-security-policy']).toContain("script-src 'self'");
   });
 
   it('"Try it out" on POST /auth/wechat/phone-login shows 404 PHONE_NOT_REGISTERED', async () => {
-    const minted = await httpCall('POST', `${app!.baseUrl}/__wechat-sim/phone-codes`, {
-      phoneNumber: PHONE,
+    const minted = await httpCall('POST', `${app!.url}/__wechat-sim/phone-codes`, {
+      json: { phoneNumber: PHONE },
     });
     expect(minted.status).toBe(200);
     const { code } = JSON.parse(minted.text) as { code: string };
     expect(typeof code).toBe('string');
 
     try {
-      await page.goto(`${app!.baseUrl}/docs`, { waitUntil: 'load' });
+      await page.goto(`${app!.url}/docs`, { waitUntil: 'load' });
 
       // The operation block, found by its path rather than by Swagger UI's generated id.
       const operation = page.locator('.opblock.opblock-post').filter({
@@ -159,9 +160,9 @@ describe('Swagger UI (/docs) in Chromium', () => {
   });
 
   it('raises no Content-Security-Policy violation and loads every asset of /docs', async () => {
-    if (!page.url().startsWith(`${app!.baseUrl}/docs`)) {
+    if (!page.url().startsWith(`${app!.url}/docs`)) {
       // Run on its own (jest -t): load the page here.
-      await page.goto(`${app!.baseUrl}/docs`, { waitUntil: 'load' });
+      await page.goto(`${app!.url}/docs`, { waitUntil: 'load' });
       await page.locator('.opblock').first().waitFor({ state: 'visible' });
     }
     const violations = await page.evaluate(() => window.__cspViolations ?? []);

@@ -24,6 +24,35 @@ export interface RecordedCall {
 
 export interface FakeWechatOptions {
   riskyWords?: string[];
+  /** The port to listen on (default: any free one). */
+  port?: number;
+  /** Milliseconds every WeChat call waits before its answer (default 0; `latencyMs` changes it later). */
+  latencyMs?: number;
+  /** Keep every call in `calls` (default true). A benchmark's millions of calls only need `counts`. */
+  recordCalls?: boolean;
+  /** Extra routes by exact path (a benchmark's control API): answered at once, never recorded. */
+  routes?: Record<string, (url: URL, res: ServerResponse) => void>;
+}
+
+/** Calls by kind since the start or the last resetCalls(), kept even when calls are not recorded. */
+export interface CallCounts {
+  tokenFetches: number;
+  classicTokenFetches: number;
+  stableTokenFetches: number;
+  phoneCalls: number;
+  phoneErrors: number;
+  otherCalls: number;
+}
+
+/**
+ * A fault armed for one request: it matches only a call that carries `key` as its
+ * phone `code` (getuserphonenumber), `js_code` (jscode2session), `appid` (token
+ * fetches) or `openid` (msg_sec_check), so no other test's late call can take it.
+ */
+interface KeyedFault {
+  key: string;
+  path: string | undefined;
+  fault: Fault;
 }
 
 const TOKEN_PATHS = new Set(['/cgi-bin/token', '/cgi-bin/stable_token']);
@@ -37,13 +66,15 @@ export class FakeWechat {
   readonly clock = new ManualClock();
   readonly simulator: WechatSimulator;
   readonly calls: RecordedCall[] = [];
-  latencyMs = 0;
+  latencyMs: number;
+  readonly counts: CallCounts = zeroCounts();
   /** The most calls the fake was answering at once. */
   maxInFlight = 0;
   private inFlight = 0;
   /** Overrides watermark.appid in phone answers (a code minted for another app). */
   watermarkAppId: string | undefined;
   private readonly faults: { path: string; fault: Fault }[] = [];
+  private readonly keyedFaults: KeyedFault[] = [];
   private server: Server | undefined;
   private readonly hanging = new Set<ServerResponse>();
   url = '';
@@ -55,9 +86,10 @@ export class FakeWechat {
   /** `options.riskyWords`: what msg_sec_check calls risky (the simulator's default otherwise). */
   constructor(
     readonly apps = [{ appId: FAKE_APPID, secret: FAKE_SECRET }],
-    options: FakeWechatOptions = {},
+    private readonly options: FakeWechatOptions = {},
   ) {
     this.simulator = new WechatSimulator(this.clock, apps, options);
+    this.latencyMs = options.latencyMs ?? 0;
     this.appId = apps[0].appId;
     this.secret = apps[0].secret;
   }
@@ -102,7 +134,22 @@ export class FakeWechat {
     return this.simulator.mintLoginCode(openid, unionid, appId);
   }
 
-  /** The next `times` calls to `path` get `fault` instead of the real answer. */
+  /**
+   * The next `times` calls that carry `key` get `fault` instead of the real answer
+   * (a retry carries the same key: `times = 2` fails the retry too). The key is the
+   * call's phone code, login code (`js_code`), `appid` (token fetches) or `openid`
+   * (msg_sec_check); `path` narrows it to one endpoint. Prefer this to failNext:
+   * a late call left over from an earlier test cannot take a keyed fault.
+   */
+  failFor(key: string, fault: Fault, times = 1, path?: string): void {
+    for (let i = 0; i < times; i++) this.keyedFaults.push({ key, path, fault });
+  }
+
+  /**
+   * The next `times` calls to `path`, whoever makes them, get `fault`. Only for
+   * calls that carry no key of their own in the test (a token fetch of the one app
+   * every test shares): arm it when no other call to `path` can be in flight.
+   */
   failNext(path: string, fault: Fault, times = 1): void {
     for (let i = 0; i < times; i++) this.faults.push({ path, fault });
   }
@@ -110,10 +157,12 @@ export class FakeWechat {
   /** Drops the faults no call has consumed yet (a retry that did not happen leaves one behind). */
   clearFaults(): void {
     this.faults.length = 0;
+    this.keyedFaults.length = 0;
   }
 
   resetCalls(): void {
     this.calls.length = 0;
+    Object.assign(this.counts, zeroCounts());
   }
 
   async stop(): Promise<void> {
@@ -126,8 +175,12 @@ export class FakeWechat {
 
   private listen(): Promise<void> {
     this.server = createServer((req, res) => void this.onRequest(req, res));
+    // Longer than any pause in a test or benchmark: an idle keep-alive socket the
+    // app still holds must not be closed under it.
+    this.server.keepAliveTimeout = 120_000;
+    this.server.headersTimeout = 121_000;
     return new Promise((resolve) => {
-      this.server!.listen(0, '127.0.0.1', () => {
+      this.server!.listen(this.options.port ?? 0, '127.0.0.1', () => {
         const { port } = this.server!.address() as AddressInfo;
         this.url = `http://127.0.0.1:${port}`;
         resolve();
@@ -138,6 +191,8 @@ export class FakeWechat {
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const raw = await readBody(req);
+    const route = this.options.routes?.[url.pathname];
+    if (route) return route(url, res);
     let body: unknown = undefined;
     try {
       body = raw === '' ? undefined : JSON.parse(raw);
@@ -146,26 +201,58 @@ export class FakeWechat {
     }
     const query = Object.fromEntries(url.searchParams);
     const call: RecordedCall = { method: req.method ?? 'GET', path: url.pathname, query, body };
-    this.calls.push(call);
+    if (this.options.recordCalls !== false) this.calls.push(call);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     res.on('close', () => this.inFlight--);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
-    const index = this.faults.findIndex((f) => f.path === url.pathname);
-    if (index >= 0) {
-      const [{ fault }] = this.faults.splice(index, 1);
+    const fault = this.takeFault(call);
+    if (fault) {
       if ('errcode' in fault) call.errcode = fault.errcode;
+      this.count(call);
       return this.answerFault(res, fault);
     }
     const answer = this.simulator.handle(call);
     call.errcode = answer.body.errcode as number;
+    this.count(call);
     call.answer = answer.body;
     if (this.watermarkAppId && answer.body.phone_info) {
       const info = answer.body.phone_info as { watermark: { appid: string } };
       info.watermark.appid = this.watermarkAppId;
     }
     sendJson(res, answer.status, JSON.stringify(answer.body));
+  }
+
+  private takeFault(call: RecordedCall): Fault | undefined {
+    const keys = keysOf(call);
+    const keyed = this.keyedFaults.findIndex(
+      (f) => keys.includes(f.key) && (f.path === undefined || f.path === call.path),
+    );
+    if (keyed >= 0) return this.keyedFaults.splice(keyed, 1)[0].fault;
+    const index = this.faults.findIndex((f) => f.path === call.path);
+    if (index >= 0) return this.faults.splice(index, 1)[0].fault;
+    return undefined;
+  }
+
+  private count(call: RecordedCall): void {
+    const counts = this.counts;
+    switch (call.path) {
+      case '/cgi-bin/token':
+        counts.tokenFetches++;
+        counts.classicTokenFetches++;
+        return;
+      case '/cgi-bin/stable_token':
+        counts.tokenFetches++;
+        counts.stableTokenFetches++;
+        return;
+      case '/wxa/business/getuserphonenumber':
+        counts.phoneCalls++;
+        if (call.errcode !== 0) counts.phoneErrors++;
+        return;
+      default:
+        counts.otherCalls++;
+    }
   }
 
   private answerFault(res: ServerResponse, fault: Fault): void {
@@ -177,4 +264,26 @@ export class FakeWechat {
     if ('body' in fault) return sendJson(res, 200, fault.body);
     sendJson(res, 200, JSON.stringify({ errcode: fault.errcode, errmsg: fault.errmsg ?? 'fault' }));
   }
+}
+
+function zeroCounts(): CallCounts {
+  return {
+    tokenFetches: 0,
+    classicTokenFetches: 0,
+    stableTokenFetches: 0,
+    phoneCalls: 0,
+    phoneErrors: 0,
+    otherCalls: 0,
+  };
+}
+
+/** What identifies a call's request for failFor: its code, login code, appid or openid. */
+function keysOf(call: RecordedCall): string[] {
+  const body = (typeof call.body === 'object' && call.body !== null ? call.body : {}) as Record<
+    string,
+    unknown
+  >;
+  return [body.code, call.query.js_code, call.query.appid, body.appid, body.openid].filter(
+    (key): key is string => typeof key === 'string',
+  );
 }

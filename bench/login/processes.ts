@@ -1,0 +1,171 @@
+/** The benchmark's child processes: the app (through the test kit's launcher), the fake WeChat, the naive servers. */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchApp, PROD_NODE_FLAGS } from '../../test/helpers/app-process';
+import { httpCall } from '../../test/helpers/http-client';
+import { BENCH_APPS } from '../support';
+import { APP_ROOT, CLIENTS, PROFILE, RATE_LIMIT, ROOT } from './options';
+
+// ---------------------------------------------------------------- processes
+export interface Child {
+  name: string;
+  proc: ChildProcess;
+  logFile: string;
+  exited: Promise<number | null>;
+}
+
+export const children = new Set<Child>();
+
+export function spawnNode(
+  name: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd: string; logFile: string; pipeStdout?: boolean },
+): Child {
+  const log = openSync(options.logFile, 'a');
+  const proc = spawn(process.execPath, args, {
+    env: options.env,
+    cwd: options.cwd,
+    stdio: ['ignore', options.pipeStdout ? 'pipe' : log, log],
+  });
+  closeSync(log);
+  const exited = new Promise<number | null>((done) => proc.once('exit', (code) => done(code)));
+  const child: Child = { name, proc, logFile: options.logFile, exited };
+  children.add(child);
+  void exited.then(() => children.delete(child));
+  return child;
+}
+
+/** A TypeScript file (path from the repository root) in its own node process (transpile only: fast start). */
+export function spawnScript(name: string, script: string, args: string[], logFile: string): Child {
+  return spawnNode(
+    name,
+    ['-r', require.resolve('ts-node/register/transpile-only'), join(ROOT, script), ...args],
+    {
+      env: { PATH: process.env.PATH, NODE_ENV: 'production' },
+      cwd: ROOT,
+      logFile,
+      pipeStdout: true,
+    },
+  );
+}
+
+/** Resolves with the port a child prints as `LISTENING <port>` (`LISTENING <label> <port>` with a label). */
+export function listeningPort(child: Child, label?: string, timeoutMs = 30_000): Promise<number> {
+  const pattern = new RegExp(`LISTENING ${label ? `${label} ` : ''}(\\d+)`);
+  return new Promise((resolvePort, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`${child.name} did not start`)), timeoutMs);
+    child.proc.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const match = pattern.exec(buffered);
+      if (match) {
+        clearTimeout(timer);
+        resolvePort(Number(match[1]));
+      }
+    });
+    void child.exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${child.name} exited (${code}) before listening; see ${child.logFile}`));
+    });
+  });
+}
+
+export async function stopChild(child: Child, timeoutMs = 10_000): Promise<void> {
+  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+  child.proc.kill('SIGTERM');
+  const timer = setTimeout(() => child.proc.kill('SIGKILL'), timeoutMs);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+export function killAll(): void {
+  for (const child of children) child.proc.kill('SIGKILL');
+}
+
+export function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+// ---------------------------------------------------------------- the app
+export interface Started {
+  child: Child;
+  url: string;
+  /** Date.now() at spawn: `--cpu-prof` offsets count from about then. */
+  spawnedAt: number;
+}
+
+export const JWT_SECRET = randomBytes(48).toString('base64');
+
+/** The built app (of BENCH_APP_ROOT) with the node flags of `npm run start:prod`, through the test kit's launcher. */
+export async function startApp(
+  work: string,
+  fakeUrl: string,
+  databaseUrl: string,
+  name: string,
+  wait: 'ready' | 'none',
+): Promise<Started> {
+  const logFile = join(work, `${name}.log`);
+  const spawnedAt = Date.now();
+  const args = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profiles')}`] : [];
+  // A clean environment (no REDIS_URL or .env from the shell), and a working
+  // directory with no .env in it.
+  const app = await launchApp({
+    mainJs: join(APP_ROOT, 'dist/main.js'),
+    nodeArgs: [...PROD_NODE_FLAGS, ...args],
+    cwd: work,
+    logFile,
+    wait,
+    readyTimeoutMs: 60_000,
+    env: {
+      NODE_ENV: 'production',
+      JWT_SECRET,
+      WECHAT_APPID: BENCH_APPS.main.appId,
+      WECHAT_SECRET: BENCH_APPS.main.secret,
+      WECHAT_API_BASE_URL: fakeUrl,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'warn',
+      SWAGGER_ENABLED: 'false',
+      RATE_LIMIT_PER_MIN: RATE_LIMIT,
+      RATE_LIMIT_AUTH_PER_MIN: RATE_LIMIT,
+      ...(CLIENTS > 0 ? { TRUST_PROXY: 'true' } : {}),
+      ...(process.env.BENCH_APP_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS }
+        : {}),
+    },
+  });
+  const child: Child = {
+    name,
+    proc: app.process,
+    logFile,
+    exited: app.exited.then((exit) => exit.code),
+  };
+  children.add(child);
+  void child.exited.then(() => children.delete(child));
+  return { child, url: app.url, spawnedAt };
+}
+
+/** Polls until the URL answers 200; fails at once if the process exits. */
+export async function waitFor(url: string, child: Child, timeoutMs: number, everyMs = 100): Promise<void> {
+  const giveUpAt = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.proc.exitCode !== null) {
+      throw new Error(`${child.name} exited (${child.proc.exitCode}):\n${tail(child.logFile)}`);
+    }
+    try {
+      if ((await httpCall('GET', url, { timeoutMs: 2000 })).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > giveUpAt) {
+      throw new Error(`${url} not 200 after ${timeoutMs} ms:\n${tail(child.logFile)}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
