@@ -3,7 +3,7 @@
  * rendered by miniprogram-simulate, against the real backend (dist/main.js)
  * running as a child process with the built-in WeChat simulator.
  *
- * `wx` is the WeChat client, played by this file: wx.request is a real HTTP
+ * `wx` is the WeChat client, played by ./harness.js: wx.request is a real HTTP
  * call to the backend, wx.login and the phone button get their codes from the
  * simulator's /__wechat-sim routes (what WeChat would hand the mini-program),
  * storage is a Map, navigation and toasts are recorded.
@@ -14,17 +14,27 @@
  *
  * Needs `npm run build` first. Run: npx jest -c test/miniprogram/jest.config.js
  */
-const { spawn } = require('child_process');
-const fs = require('fs');
-const http = require('http');
-const net = require('net');
-const os = require('os');
-const path = require('path');
-const simulate = require('miniprogram-simulate');
-
-const REPO = path.resolve(__dirname, '../..');
-const MAIN_JS = path.join(REPO, 'dist/main.js');
-const APP_DIR = path.join(REPO, 'examples/miniprogram');
+const {
+  asyncCallbacks,
+  backend,
+  backendJson,
+  calls,
+  logins,
+  navigations,
+  openPage,
+  openPages,
+  phoneCode,
+  requests,
+  startBackend,
+  step,
+  stopBackend,
+  storage,
+  text,
+  toasts,
+  waitFor,
+  waitForNavigation,
+  wechat,
+} = require('./harness');
 // The same module instances the pages require: jest shares one registry per test file.
 const config = require('../../examples/miniprogram/config');
 const api = require('../../examples/miniprogram/utils/api');
@@ -34,301 +44,6 @@ const PHONE_E164 = '+8613800138000';
 const NICKNAME = '小明 🐼';
 const ALICE = 'o_mp_alice';
 const BOB = 'o_mp_bob';
-
-// ------------------------------------------------------------------- backend
-
-let backend = null; // { child, base, dir, output }
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** One HTTP call, no keep-alive (nothing left open when the backend stops). */
-function httpCall(method, url, { body, headers } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: headers || {}, agent: false }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode,
-          headers: res.headers,
-          text: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
-      res.on('error', reject);
-    });
-    req.setTimeout(10000, () => req.destroy(new Error(`${method} ${url} timed out`)));
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
-
-/** A JSON call made by the test itself (not by the mini-program). */
-async function backendJson(method, urlPath, payload) {
-  const res = await httpCall(method, backend.base + urlPath, {
-    body: payload === undefined ? undefined : JSON.stringify(payload),
-    headers: payload === undefined ? {} : { 'Content-Type': 'application/json' },
-  });
-  return { status: res.status, body: res.text ? JSON.parse(res.text) : null };
-}
-
-async function startBackend() {
-  if (!fs.existsSync(MAIN_JS)) {
-    throw new Error(
-      `${path.relative(REPO, MAIN_JS)} not found: build the backend first (npm run build), ` +
-        'then run npx jest -c test/miniprogram/jest.config.js',
-    );
-  }
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxlogin-mp-'));
-  // A minimal environment: no WECHAT_* (so the simulator is on), no REDIS_URL,
-  // nothing inherited from the developer's shell; cwd is the temp dir so no
-  // local .env is read either.
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME || dir,
-    PORT: String(port),
-    DATABASE_URL: `sqlite:${path.join(dir, 'mp.sqlite')}`,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-  };
-  const child = spawn(process.execPath, [MAIN_JS], {
-    cwd: dir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  backend = { child, base: `http://127.0.0.1:${port}`, dir, output: '', exited: null };
-  child.stdout.on('data', (d) => (backend.output += d));
-  child.stderr.on('data', (d) => (backend.output += d));
-  backend.exited = new Promise((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  let exit = null;
-  backend.exited.then((e) => (exit = e));
-
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    if (exit) {
-      throw new Error(
-        `backend exited (${JSON.stringify(exit)}) before it was ready:\n${backend.output}`,
-      );
-    }
-    try {
-      const res = await httpCall('GET', `${backend.base}/health/ready`);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`backend not ready on ${backend.base} within 30 s:\n${backend.output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function stopBackend() {
-  if (!backend) return;
-  const { child, exited, dir } = backend;
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-    await exited;
-    clearTimeout(timer);
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-  backend = null;
-}
-
-/** What <button open-type="getPhoneNumber"> hands the mini-program when the user allows. */
-async function phoneCode(phoneNumber) {
-  const res = await backendJson('POST', '/__wechat-sim/phone-codes', { phoneNumber });
-  expect(res.status).toBe(200);
-  return res.body.code;
-}
-
-// ------------------------------------------------------------- the wx global
-
-const storage = new Map();
-const requests = []; // every wx.request, as { method, path, status, body, authorization }
-const logins = []; // every wx.login
-const navigations = []; // { how: 'navigateTo' | 'redirectTo' | 'reLaunch', url }
-const toasts = [];
-let wechatUser = ALICE; // the openid wx.login speaks for
-
-function asyncCallbacks(options, result, ok) {
-  setTimeout(() => {
-    if (ok && options.success) options.success(result);
-    if (!ok && options.fail) options.fail(result);
-    if (options.complete) options.complete(result);
-  }, 0);
-}
-
-function wxRequest(options) {
-  const method = (options.method || 'GET').toUpperCase();
-  const header = Object.assign({}, options.header);
-  const url = new URL(options.url);
-  let body;
-  if (options.data !== undefined) {
-    if (method === 'GET') {
-      Object.keys(options.data).forEach((k) => url.searchParams.set(k, options.data[k]));
-    } else {
-      body = typeof options.data === 'string' ? options.data : JSON.stringify(options.data);
-      if (!Object.keys(header).some((k) => k.toLowerCase() === 'content-type')) {
-        header['Content-Type'] = 'application/json';
-      }
-    }
-  }
-  const entry = {
-    method,
-    path: url.pathname,
-    status: null,
-    body: options.data,
-    authorization: header.Authorization,
-  };
-  httpCall(method, url.toString(), { body, headers: header }).then(
-    (res) => {
-      entry.status = res.status;
-      requests.push(entry);
-      let data = res.text;
-      if (options.dataType !== 'text') {
-        try {
-          data = JSON.parse(res.text);
-        } catch {
-          // WeChat hands the raw string over when the body is not JSON (e.g. a 204)
-        }
-      }
-      asyncCallbacks(
-        options,
-        { statusCode: res.status, data, header: res.headers, errMsg: 'request:ok' },
-        true,
-      );
-    },
-    (err) => {
-      requests.push(entry);
-      asyncCallbacks(options, { errMsg: `request:fail ${err.message}` }, false);
-    },
-  );
-  return { abort() {}, onHeadersReceived() {}, offHeadersReceived() {} };
-}
-
-function wxLogin(options = {}) {
-  logins.push(wechatUser);
-  backendJson('POST', '/__wechat-sim/login-codes', { openid: wechatUser }).then(
-    (res) =>
-      res.status === 200
-        ? asyncCallbacks(options, { code: res.body.code, errMsg: 'login:ok' }, true)
-        : asyncCallbacks(options, { errMsg: `login:fail ${res.status}` }, false),
-    (err) => asyncCallbacks(options, { errMsg: `login:fail ${err.message}` }, false),
-  );
-}
-
-function recordNavigation(how) {
-  return (options) => {
-    navigations.push({ how, url: options.url });
-    asyncCallbacks(options, { errMsg: `${how}:ok` }, true);
-  };
-}
-
-// miniprogram-simulate installed its own stub `wx`; these replace the parts the app uses.
-Object.assign(global.wx, {
-  request: wxRequest,
-  login: wxLogin,
-  getStorageSync: (key) => (storage.has(key) ? storage.get(key) : ''),
-  setStorageSync: (key, value) => void storage.set(key, value),
-  removeStorageSync: (key) => void storage.delete(key),
-  clearStorageSync: () => storage.clear(),
-  navigateTo: recordNavigation('navigateTo'),
-  redirectTo: recordNavigation('redirectTo'),
-  reLaunch: recordNavigation('reLaunch'),
-  showToast: (options) => {
-    toasts.push(options.title);
-    asyncCallbacks(options, { errMsg: 'showToast:ok' }, true);
-  },
-});
-
-// ------------------------------------------------------------------- pages
-
-const pageIds = {};
-const openPages = [];
-
-/**
- * Opens a page the way WeChat does: `url` as passed to wx.navigateTo/reLaunch,
- * its query handed to onLoad undecoded.
- */
-function openPage(url) {
-  const [route, search = ''] = url.replace(/^\//, '').split('?');
-  const query = {};
-  search
-    .split('&')
-    .filter(Boolean)
-    .forEach((pair) => {
-      const i = pair.indexOf('=');
-      query[i < 0 ? pair : pair.slice(0, i)] = i < 0 ? '' : pair.slice(i + 1);
-    });
-  // rootPath = the app: the official WXML compiler then compiles every page in one
-  // go (compiling each page's folder on its own breaks the second page rendered).
-  if (!pageIds[route])
-    pageIds[route] = simulate.load(path.join(APP_DIR, route), { rootPath: APP_DIR });
-  const page = simulate.render(pageIds[route]);
-  page.attach(document.createElement('parent-wrapper'));
-  openPages.push(page);
-  page.instance.onLoad(query);
-  return page;
-}
-
-function text(page, selector) {
-  const node = page.querySelector(selector);
-  return node ? node.dom.textContent.trim() : null;
-}
-
-/** Polls until `check()` returns something truthy (and returns it). */
-async function waitFor(check, what, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}\n` +
-          `requests: ${JSON.stringify(requests.map(describeCall))}\n` +
-          `navigations: ${JSON.stringify(navigations)}\ntoasts: ${JSON.stringify(toasts)}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const waitForNavigation = (what = 'a navigation') => waitFor(() => navigations[0], what);
-
-const describeCall = (r) => `${r.method} ${r.path} ${r.status}`;
-const calls = () => requests.map(describeCall);
-
-// ------------------------------------------------------------------- journey
-
-let failedStep = null;
-
-/** A test that needs the state the earlier steps left behind. */
-function step(name, fn) {
-  test(name, async () => {
-    if (failedStep) throw new Error(`not run: the earlier step "${failedStep}" failed`);
-    try {
-      await fn();
-    } catch (error) {
-      failedStep = name;
-      throw error;
-    }
-  });
-}
 
 beforeAll(async () => {
   await startBackend();
@@ -352,7 +67,7 @@ afterEach(() => {
 });
 
 step('(a) a new user: the phone button leads to a pre-filled registration, then home', async () => {
-  wechatUser = ALICE;
+  wechat.user = ALICE;
   const login = openPage('/pages/login/login');
 
   // Silent login first: this WeChat account is not bound to anyone, so the button appears.
@@ -410,7 +125,7 @@ step('(b) home shows the profile from GET /users/me', async () => {
 step('(c) next launch: silent login with wx.login, no phone button', async () => {
   // Even with nothing in storage (a reinstall), the bound WeChat account is enough.
   storage.clear();
-  wechatUser = ALICE;
+  wechat.user = ALICE;
   const login = openPage('/pages/login/login');
   const toHome = await waitForNavigation('home after silent login');
 
@@ -457,7 +172,7 @@ step(
 );
 
 test('(e) the user declines the phone prompt: a toast, no request, no navigation', async () => {
-  wechatUser = BOB; // nobody has bound this WeChat account
+  wechat.user = BOB; // nobody has bound this WeChat account
   const login = openPage('/pages/login/login');
   await waitFor(() => login.querySelector('.login-btn'), 'the phone button');
 
@@ -558,7 +273,7 @@ test('(h) development mode (USE_WECHAT_SIMULATOR): the sample mints its own code
 });
 
 test('(i) a nickname WeChat calls risky: the form stays with a message, another nickname then registers', async () => {
-  wechatUser = 'o_mp_carol';
+  wechat.user = 'o_mp_carol';
   storage.clear();
   const login = openPage('/pages/login/login');
   await waitFor(() => login.querySelector('.login-btn'), 'the phone button');
@@ -597,7 +312,7 @@ test('(i) a nickname WeChat calls risky: the form stays with a message, another 
 });
 
 test("(j) errno 1400001 (the mini-program's phone-number allowance is used up) is told apart from a decline", async () => {
-  wechatUser = 'o_mp_dave'; // bound to nobody
+  wechat.user = 'o_mp_dave'; // bound to nobody
   storage.clear();
   const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
   try {
@@ -638,7 +353,7 @@ test("(j) errno 1400001 (the mini-program's phone-number allowance is used up) i
 // high-risk (jscode2session 40226). The simulator has no way to flag an account,
 // so here wx.request answers those two routes itself; everything else is live.
 test('(k) WECHAT_USER_BLOCKED from silent login or phone login: the page says why', async () => {
-  wechatUser = 'o_mp_erin';
+  wechat.user = 'o_mp_erin';
   storage.clear();
   const live = global.wx.request;
   const blocked = new Set(['/auth/wechat/session', '/auth/wechat/phone-login']);
