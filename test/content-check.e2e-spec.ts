@@ -147,7 +147,7 @@ describe('nickname content security through msg_sec_check (e2e)', () => {
     it('accepts the nickname (and logs it) when WeChat answers with an HTTP error', async () => {
       const phone = nextPhone();
       const ticket = await app.ticket(phone, 'o_reg_outage');
-      wechat.failNext(CHECK_PATH, { httpStatus: 502 });
+      wechat.failFor('o_reg_outage', { httpStatus: 502 }, 1, CHECK_PATH);
       const logFrom = t.logs.lines.length;
 
       await app.register({ registrationTicket: ticket, nickname: RISKY }).expect(201);
@@ -177,7 +177,7 @@ describe('nickname content security through msg_sec_check (e2e)', () => {
 
     it('accepts a nickname WeChat suggests for review, and logs it', async () => {
       const user = await boundUser('o_patch_review');
-      wechat.failNext(CHECK_PATH, {
+      wechat.failFor('o_patch_review', {
         body: JSON.stringify({
           errcode: 0,
           errmsg: 'ok',
@@ -210,7 +210,7 @@ describe('nickname content security through msg_sec_check (e2e)', () => {
 
     it('accepts the nickname (and logs it) when WeChat does not answer in time', async () => {
       const user = await boundUser('o_patch_hang');
-      wechat.failNext(CHECK_PATH, { hang: true });
+      wechat.failFor('o_patch_hang', { hang: true }, 1, CHECK_PATH);
       const logFrom = t.logs.lines.length;
 
       await app.patchMe(user.accessToken, { nickname: '慢慢来' }).expect(200);
@@ -221,7 +221,8 @@ describe('nickname content security through msg_sec_check (e2e)', () => {
 
     it('accepts the nickname (and logs it) on 61010: WeChat has not seen the openid lately', async () => {
       const user = await boundUser('o_patch_61010');
-      wechat.failNext(CHECK_PATH, { errcode: 61010, errmsg: 'user is not visited in 2 hours' });
+      const fault = { errcode: 61010, errmsg: 'user is not visited in 2 hours' };
+      wechat.failFor('o_patch_61010', fault, 1, CHECK_PATH);
       const logFrom = t.logs.lines.length;
 
       await app.patchMe(user.accessToken, { nickname: RISKY }).expect(200);
@@ -232,10 +233,11 @@ describe('nickname content security through msg_sec_check (e2e)', () => {
 
     it("refuses on version 1's 87014 (risky content) and accepts an answer without a verdict", async () => {
       const user = await boundUser('o_patch_other_answers');
-      wechat.failNext(CHECK_PATH, { errcode: 87014, errmsg: 'risky content' });
+      const openid = 'o_patch_other_answers';
+      wechat.failFor(openid, { errcode: 87014, errmsg: 'risky content' }, 1, CHECK_PATH);
       await app.patchMe(user.accessToken, { nickname: '旧版风险' }).expect(422);
 
-      wechat.failNext(CHECK_PATH, { body: JSON.stringify({ errcode: 0, errmsg: 'ok' }) });
+      wechat.failFor(openid, { body: JSON.stringify({ errcode: 0, errmsg: 'ok' }) }, 1, CHECK_PATH);
       const logFrom = t.logs.lines.length;
       await app.patchMe(user.accessToken, { nickname: '没有结论' }).expect(200);
 
@@ -247,7 +249,7 @@ describe('nickname content security through msg_sec_check (e2e)', () => {
       const user = await boundUser('o_patch_token');
       const fetches = wechat.tokenFetches;
       const before = wechat.contentChecks.length;
-      wechat.failNext(CHECK_PATH, { errcode: 40001 });
+      wechat.failFor('o_patch_token', { errcode: 40001 }, 1, CHECK_PATH);
 
       await app.patchMe(user.accessToken, { nickname: RISKY }).expect(422);
 

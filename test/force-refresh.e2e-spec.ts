@@ -45,10 +45,9 @@ describe('stable_token force_refresh across instances (e2e)', () => {
       (c) =>
         c.path === '/cgi-bin/stable_token' && (c.body as { force_refresh?: boolean }).force_refresh,
     ).length;
-  const login = (i: number) =>
-    new LoginFlow(instances[i].url, wechat).phoneLogin(
-      wechat.phoneCode(`1377${String(phone++).padStart(7, '0')}`),
-    );
+  const nextCode = () => wechat.phoneCode(`1377${String(phone++).padStart(7, '0')}`);
+  const login = (i: number, code = nextCode()) =>
+    new LoginFlow(instances[i].url, wechat).phoneLogin(code);
   /**
    * WeChat rejects instance i's token although it is live (the case
    * force_refresh exists for): stable_token in normal mode then hands the very
@@ -57,8 +56,9 @@ describe('stable_token force_refresh across instances (e2e)', () => {
   const incident = async (i: number) => {
     // The instance first picks up the token in the table, as its scheduled job would.
     await instances[i].app.get(AccessTokenService).refreshIfDue();
-    wechat.failNext(PHONE_PATH, { errcode: 40001, errmsg: 'invalid credential' });
-    await login(i).expect(404);
+    const code = nextCode();
+    wechat.failFor(code, { errcode: 40001, errmsg: 'invalid credential' }, 1, PHONE_PATH);
+    await login(i, code).expect(404);
   };
   const row = () =>
     instances[0].dataSource

@@ -127,7 +127,7 @@ describeDeployment('three instances behind a load balancer, two mini-programs (e
   it('takes over the lease of an instance killed in the middle of a token fetch', async () => {
     // WeChat revokes every token; the next token fetch hangs.
     wechat.simulator.revokeAllTokens();
-    wechat.failNext('/cgi-bin/stable_token', { hang: true });
+    wechat.failFor(SHOP.appId, { hang: true }, 1, '/cgi-bin/stable_token');
     const fetchesBefore = wechat.tokenFetchesFor(SHOP.appId);
     // The next login meets 40001 on whichever instance it lands: that instance takes the lease and fetches.
     const doomed = login(

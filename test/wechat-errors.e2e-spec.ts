@@ -226,8 +226,9 @@ describe('WeChat errcodes as clients and operators see them (e2e)', () => {
     it('40226 (WeChat blocked this user) → 403 WECHAT_USER_BLOCKED, not retried, errmsg only in the log', async () => {
       wechat.resetCalls();
       const errmsg = 'high risk user rid: e2e-40226-51a0';
-      wechat.failNext(JSCODE2SESSION, { errcode: 40226, errmsg });
-      const res = await session(wechat.loginCode('o_blocked')).expect(403);
+      const code = wechat.loginCode('o_blocked');
+      wechat.failFor(code, { errcode: 40226, errmsg });
+      const res = await session(code).expect(403);
       expect(res.body).toMatchObject({ code: 'WECHAT_USER_BLOCKED', statusCode: 403 });
       expect(JSON.stringify(res.body)).not.toContain('rid:');
       expect(sessionCalls()).toBe(1);
@@ -239,16 +240,18 @@ describe('WeChat errcodes as clients and operators see them (e2e)', () => {
 
     it('-1 (busy) is retried once', async () => {
       wechat.resetCalls();
-      wechat.failNext(JSCODE2SESSION, { errcode: -1, errmsg: 'system error' });
-      const res = await session(wechat.loginCode('o_busy_once')).expect(404);
+      const code = wechat.loginCode('o_busy_once');
+      wechat.failFor(code, { errcode: -1, errmsg: 'system error' });
+      const res = await session(code).expect(404);
       expect(res.body).toMatchObject({ code: 'WECHAT_ACCOUNT_NOT_BOUND' });
       expect(sessionCalls()).toBe(2);
     });
 
     it('-1 twice → 503 WECHAT_UNAVAILABLE with Retry-After', async () => {
       wechat.resetCalls();
-      wechat.failNext(JSCODE2SESSION, { errcode: -1 }, 2);
-      const res = await session(wechat.loginCode('o_busy_twice')).expect(503);
+      const code = wechat.loginCode('o_busy_twice');
+      wechat.failFor(code, { errcode: -1 }, 2);
+      const res = await session(code).expect(503);
       expect(res.body).toMatchObject({ code: 'WECHAT_UNAVAILABLE' });
       expect(res.headers['retry-after']).toBeDefined();
       expect(sessionCalls()).toBe(2);
@@ -256,8 +259,9 @@ describe('WeChat errcodes as clients and operators see them (e2e)', () => {
 
     it('45011 → 429 TOO_MANY_REQUESTS with Retry-After, not retried', async () => {
       wechat.resetCalls();
-      wechat.failNext(JSCODE2SESSION, { errcode: 45011, errmsg: 'api minute-quota reach limit' });
-      const res = await session(wechat.loginCode('o_frequent')).expect(429);
+      const code = wechat.loginCode('o_frequent');
+      wechat.failFor(code, { errcode: 45011, errmsg: 'api minute-quota reach limit' });
+      const res = await session(code).expect(429);
       expect(res.body).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       expect(sessionCalls()).toBe(1);

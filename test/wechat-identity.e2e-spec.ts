@@ -128,7 +128,7 @@ describe('WeChat identities bound to users (e2e)', () => {
         const phone = nextPhone();
         const user = await registered(phone);
         const loginCodeValue = await code();
-        for (const fault of faults) wechat.failNext(CODE2SESSION, fault);
+        for (const fault of faults) wechat.failFor(loginCodeValue, fault);
         wechat.resetCalls();
         const res = await phoneLogin(SHOP, phone, loginCodeValue).expect(200);
         const body = res.body as LoginWithBinding;
@@ -154,7 +154,7 @@ describe('WeChat identities bound to users (e2e)', () => {
       async ({ code, faults }) => {
         const phone = nextPhone();
         const loginCodeValue = await code();
-        for (const fault of faults) wechat.failNext(CODE2SESSION, fault);
+        for (const fault of faults) wechat.failFor(loginCodeValue, fault);
         const res = await phoneLogin(SHOP, phone, loginCodeValue).expect(404);
         const ticket = (res.body as NotRegisteredBody).registrationTicket;
         const created = await post('/auth/wechat/register', SHOP, { registrationTicket: ticket });

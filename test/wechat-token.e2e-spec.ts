@@ -5,8 +5,6 @@ import { LoginFlow } from './helpers/login-flow';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
 import { startApp } from './helpers/test-app';
 
-const PHONE_PATH = '/wxa/business/getuserphonenumber';
-
 describe('WeChat access token and failures (e2e)', () => {
   let db: TestDatabase;
 
@@ -100,40 +98,45 @@ describe('WeChat access token and failures (e2e)', () => {
 
     it('retries once when WeChat is busy (-1)', async () => {
       s.wechat.resetCalls();
-      s.wechat.failNext(PHONE_PATH, { errcode: -1 });
-      await s.flow.phoneLogin(s.wechat.phoneCode('13600000002')).expect(404);
+      const code = s.wechat.phoneCode('13600000002');
+      s.wechat.failFor(code, { errcode: -1 });
+      await s.flow.phoneLogin(code).expect(404);
       expect(s.wechat.phoneCalls).toHaveLength(2);
     });
 
     it('answers 429 with Retry-After on 45011 and does not retry', async () => {
       s.wechat.resetCalls();
-      s.wechat.failNext(PHONE_PATH, { errcode: 45011 });
-      const res = await s.flow.phoneLogin(s.wechat.phoneCode('13600000003')).expect(429);
+      const code = s.wechat.phoneCode('13600000003');
+      s.wechat.failFor(code, { errcode: 45011 });
+      const res = await s.flow.phoneLogin(code).expect(429);
       expect(res.body).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       expect(s.wechat.phoneCalls).toHaveLength(1);
     });
 
     it('answers 503 with Retry-After when the daily quota is gone (45009)', async () => {
-      s.wechat.failNext(PHONE_PATH, { errcode: 45009 });
-      const res = await s.flow.phoneLogin(s.wechat.phoneCode('13600000004')).expect(503);
+      const code = s.wechat.phoneCode('13600000004');
+      s.wechat.failFor(code, { errcode: 45009 });
+      const res = await s.flow.phoneLogin(code).expect(503);
       expect(res.body).toMatchObject({ code: 'WECHAT_UNAVAILABLE' });
       expect(res.headers['retry-after']).toBeDefined();
     });
 
     it('answers 503 WECHAT_UNAVAILABLE when WeChat fails twice with HTTP 502', async () => {
       s.wechat.resetCalls();
-      s.wechat.failNext(PHONE_PATH, { httpStatus: 502 }, 2);
-      const res = await s.flow.phoneLogin(s.wechat.phoneCode('13600000005')).expect(503);
+      const code = s.wechat.phoneCode('13600000005');
+      s.wechat.failFor(code, { httpStatus: 502 }, 2);
+      const res = await s.flow.phoneLogin(code).expect(503);
       expect(res.body).toMatchObject({ code: 'WECHAT_UNAVAILABLE', statusCode: 503 });
       expect(res.headers['retry-after']).toBeDefined();
       expect(s.wechat.phoneCalls).toHaveLength(2);
     });
 
     it('gives up on a hanging WeChat within WECHAT_TIMEOUT_MS + 1 s', async () => {
-      s.wechat.failNext(PHONE_PATH, { hang: true }, 2);
+      const code = s.wechat.phoneCode('13600000006');
+      s.wechat.failFor(code, { hang: true }, 2);
       const started = Date.now();
-      const res = await s.flow.phoneLogin(s.wechat.phoneCode('13600000006')).expect(503);
+      const res = await s.flow.phoneLogin(code).expect(503);
       const elapsed = Date.now() - started;
       expect(res.body).toMatchObject({ code: 'WECHAT_UNAVAILABLE' });
       // WECHAT_TIMEOUT_MS is 1000 in tests: the bound is 2 s, plus scheduling slack.
@@ -180,11 +183,13 @@ describe('WeChat access token and failures (e2e)', () => {
     });
 
     it('answers 502 to a malformed WeChat answer', async () => {
-      s.wechat.failNext(PHONE_PATH, { body: 'not json at all' });
-      const res = await s.flow.phoneLogin(s.wechat.phoneCode('13600000008')).expect(502);
+      const notJson = s.wechat.phoneCode('13600000008');
+      s.wechat.failFor(notJson, { body: 'not json at all' });
+      const res = await s.flow.phoneLogin(notJson).expect(502);
       expect(res.body).toMatchObject({ code: 'WECHAT_BAD_RESPONSE' });
-      s.wechat.failNext(PHONE_PATH, { body: JSON.stringify({ errcode: 0, phone_info: {} }) });
-      await s.flow.phoneLogin(s.wechat.phoneCode('13600000009')).expect(502);
+      const noPhone = s.wechat.phoneCode('13600000009');
+      s.wechat.failFor(noPhone, { body: JSON.stringify({ errcode: 0, phone_info: {} }) });
+      await s.flow.phoneLogin(noPhone).expect(502);
     });
 
     it('reports the token on /health/ready without its value', async () => {

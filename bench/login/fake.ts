@@ -67,4 +67,3 @@ export class CodePool {
     return this.codes[this.next++] ?? 'pool-exhausted';
   }
 }
-

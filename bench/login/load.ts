@@ -218,4 +218,3 @@ export function statusSummary(result: CannonResult): string {
     ...(result.timeouts > 0 ? [`timeouts×${result.timeouts}`] : []),
   ].join(' ');
 }
-

@@ -114,7 +114,6 @@ export function sampleRss(pid: number): () => number {
   };
 }
 
-
 export async function measure(
   server: Server,
   target: { url: string; pid: number },
@@ -126,7 +125,7 @@ export async function measure(
   const app: BenchApp = server === 'ours' ? 'main' : 'naive';
   const guess = Math.ceil(expectedRate * DURATION_S * 1.5) + connections * 2 + 500;
   const pool = await new CodePool(fake, app, Math.max(5000, Math.ceil(guess / 2))).fill(guess);
-  const before = (await fake.stats(app));
+  const before = await fake.stats(app);
   const peakRss = sampleRss(target.pid);
   const cpuBefore = cpuSecondsOf(target.pid);
   const foreign = foreignLoad();
@@ -138,7 +137,7 @@ export async function measure(
   const peakRssMb = peakRss();
   // Requests still in flight at the stop finish their WeChat call meanwhile.
   await settle(fake, app);
-  const used = delta((await fake.stats(app)), before);
+  const used = delta(await fake.stats(app), before);
   const logins = result['2xx'];
   return {
     server,
@@ -245,7 +244,7 @@ export interface Burst {
 export async function coldBurst(work: string, fake: Fake, databaseUrl: string): Promise<Burst> {
   await forgetStoredToken(databaseUrl);
   const pool = await new CodePool(fake, 'main', 1000).fill(BURST * 2);
-  const before = (await fake.stats('main'));
+  const before = await fake.stats('main');
   const startedAt = Date.now();
   const { child, url } = await startApp(work, fake.urls.main, databaseUrl, 'app-cold', 'none');
   await waitFor(`${url}/health/live`, child, 60_000, 5);
@@ -254,7 +253,7 @@ export async function coldBurst(work: string, fake: Fake, databaseUrl: string): 
   // A generous client timeout: a slow answer is latency, only a failed one is an error.
   const result = await drive(url, pool, { connections: BURST }, { amount: BURST }, 60);
   const peakRssMb = peakRss();
-  const used = delta((await fake.stats('main')), before);
+  const used = delta(await fake.stats('main'), before);
   await stopChild(child);
   const count = (status: string) => result.statusCodeStats[status]?.count ?? 0;
   return {
@@ -280,4 +279,3 @@ export async function coldBurst(work: string, fake: Fake, databaseUrl: string): 
     peakRssMb,
   };
 }
-

@@ -151,7 +151,12 @@ export async function startApp(
 }
 
 /** Polls until the URL answers 200; fails at once if the process exits. */
-export async function waitFor(url: string, child: Child, timeoutMs: number, everyMs = 100): Promise<void> {
+export async function waitFor(
+  url: string,
+  child: Child,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<void> {
   const giveUpAt = Date.now() + timeoutMs;
   for (;;) {
     if (child.proc.exitCode !== null) {
@@ -168,4 +173,3 @@ export async function waitFor(url: string, child: Child, timeoutMs: number, ever
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
-

@@ -181,4 +181,3 @@ export function burstLines(burst: Burst): string[] {
     `  latency p50 ${burst.p50.toFixed(0)} ms, p99 ${burst.p99.toFixed(0)} ms, max ${burst.max.toFixed(0)} ms; peak RSS ${burst.peakRssMb.toFixed(0)} MB`,
   ];
 }
-

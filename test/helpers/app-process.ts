@@ -210,9 +210,7 @@ export async function waitUntilReady(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(
-    `the app was not ready within ${timeoutMs} ms (last: ${last}):\n${app.output()}`,
-  );
+  throw new Error(`the app was not ready within ${timeoutMs} ms (last: ${last}):\n${app.output()}`);
 }
 
 /**

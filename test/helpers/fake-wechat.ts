@@ -53,6 +53,7 @@ interface KeyedFault {
   key: string;
   path: string | undefined;
   fault: Fault;
+  armedAt: number;
 }
 
 const TOKEN_PATHS = new Set(['/cgi-bin/token', '/cgi-bin/stable_token']);
@@ -73,7 +74,9 @@ export class FakeWechat {
   private inFlight = 0;
   /** Overrides watermark.appid in phone answers (a code minted for another app). */
   watermarkAppId: string | undefined;
-  private readonly faults: { path: string; fault: Fault }[] = [];
+  private readonly faults: { path: string; fault: Fault; armedAt: number }[] = [];
+  /** Calls received so far: a fault only matches calls that arrive after it was armed. */
+  private arrivals = 0;
   private readonly keyedFaults: KeyedFault[] = [];
   private server: Server | undefined;
   private readonly hanging = new Set<ServerResponse>();
@@ -142,16 +145,21 @@ export class FakeWechat {
    * a late call left over from an earlier test cannot take a keyed fault.
    */
   failFor(key: string, fault: Fault, times = 1, path?: string): void {
-    for (let i = 0; i < times; i++) this.keyedFaults.push({ key, path, fault });
+    for (let i = 0; i < times; i++) {
+      this.keyedFaults.push({ key, path, fault, armedAt: this.arrivals });
+    }
   }
 
   /**
    * The next `times` calls to `path`, whoever makes them, get `fault`. Only for
    * calls that carry no key of their own in the test (a token fetch of the one app
-   * every test shares): arm it when no other call to `path` can be in flight.
+   * every test shares). Like failFor it only matches calls that reach the fake after
+   * it was armed, so a call of an earlier test still waiting out `latencyMs` cannot
+   * take it; but a late call that arrives afterwards can, so arm it only when no
+   * earlier test's request can still call `path`.
    */
   failNext(path: string, fault: Fault, times = 1): void {
-    for (let i = 0; i < times; i++) this.faults.push({ path, fault });
+    for (let i = 0; i < times; i++) this.faults.push({ path, fault, armedAt: this.arrivals });
   }
 
   /** Drops the faults no call has consumed yet (a retry that did not happen leaves one behind). */
@@ -189,6 +197,7 @@ export class FakeWechat {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrival = ++this.arrivals;
     const url = new URL(req.url ?? '/', 'http://fake');
     const raw = await readBody(req);
     const route = this.options.routes?.[url.pathname];
@@ -207,7 +216,7 @@ export class FakeWechat {
     res.on('close', () => this.inFlight--);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
-    const fault = this.takeFault(call);
+    const fault = this.takeFault(call, arrival);
     if (fault) {
       if ('errcode' in fault) call.errcode = fault.errcode;
       this.count(call);
@@ -224,13 +233,16 @@ export class FakeWechat {
     sendJson(res, answer.status, JSON.stringify(answer.body));
   }
 
-  private takeFault(call: RecordedCall): Fault | undefined {
+  private takeFault(call: RecordedCall, arrival: number): Fault | undefined {
     const keys = keysOf(call);
     const keyed = this.keyedFaults.findIndex(
-      (f) => keys.includes(f.key) && (f.path === undefined || f.path === call.path),
+      (f) =>
+        f.armedAt < arrival &&
+        keys.includes(f.key) &&
+        (f.path === undefined || f.path === call.path),
     );
     if (keyed >= 0) return this.keyedFaults.splice(keyed, 1)[0].fault;
-    const index = this.faults.findIndex((f) => f.path === call.path);
+    const index = this.faults.findIndex((f) => f.armedAt < arrival && f.path === call.path);
     if (index >= 0) return this.faults.splice(index, 1)[0].fault;
     return undefined;
   }
