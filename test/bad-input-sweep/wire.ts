@@ -4,6 +4,7 @@
  * where the test kit's httpCall would normalise them.
  */
 import * as http from 'node:http';
+import { readResponse } from '../helpers/http-client';
 
 // ---------------------------------------------------------------------------
 // The wire: a raw HTTP client, so bodies and headers go out exactly as built.
@@ -50,19 +51,15 @@ export function sendOnce(base: URL, r: Req, viaAgent: http.Agent | false): Promi
         agent: viaAgent,
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+        void readResponse(res).then((answer) => {
           let json: unknown;
           try {
-            json = text === '' ? undefined : JSON.parse(text);
+            json = answer.text === '' ? undefined : JSON.parse(answer.text);
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
+          resolve({ ...answer, json });
+        }, reject);
       },
     );
     req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));

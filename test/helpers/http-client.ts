@@ -50,13 +50,10 @@ export function httpCall(
       url,
       { method, agent: options.agent ?? false, timeout: timeoutMs, headers },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parse(text) });
-        });
+        void readResponse(res).then(
+          (answer) => resolve({ ...answer, body: parse(answer.text) }),
+          reject,
+        );
       },
     );
     req.on('timeout', () =>
@@ -64,6 +61,22 @@ export function httpCall(
     );
     req.on('error', reject);
     req.end(payload);
+  });
+}
+
+/** A response's status, headers and whole body as UTF-8 text. */
+export function readResponse(res: http.IncomingMessage): Promise<Omit<HttpAnswer, 'body'>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('error', reject);
+    res.on('end', () =>
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        text: Buffer.concat(chunks).toString('utf8'),
+      }),
+    );
   });
 }
 
