@@ -17,7 +17,7 @@
  * traffic without the framework. It shows what the machine itself allows.
  *
  *   node -r ts-node/register/transpile-only bench/naive-server.ts \
- *     --wechat http://127.0.0.1:PORT/naive --appid … --secret … \
+ *     --wechat http://127.0.0.1:PORT --appid … --secret … \
  *     --db /tmp/naive.sqlite --users 2000 --jwt-secret … [--port 0] [--cache-token]
  *
  * Prints `LISTENING <port>` on stdout once it accepts connections.
