@@ -85,6 +85,8 @@ describe('WeChat errcodes as clients and operators see them (e2e)', () => {
     });
   });
 
+  // Token fetches carry no code, only the appid every test of this block shares:
+  // these tests keep the path-wide failNext and arm it while no request is in flight.
   describe('stable mode: every operator errcode of the token endpoint', () => {
     let wechat: FakeWechat;
     let t: TestApp;
