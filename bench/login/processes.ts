@@ -3,7 +3,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchApp, PROD_NODE_FLAGS } from '../../test/helpers/app-process';
+import { launchApp, PROD_NODE_FLAGS, waitUntilReady } from '../../test/helpers/app-process';
 import { httpCall } from '../../test/helpers/http-client';
 import { BENCH_APPS } from '../support';
 import { APP_ROOT, CLIENTS, PROFILE, RATE_LIMIT, ROOT } from './options';
@@ -120,8 +120,8 @@ export async function startApp(
     nodeArgs: [...PROD_NODE_FLAGS, ...args],
     cwd: work,
     logFile,
-    wait,
-    readyTimeoutMs: 60_000,
+    // Registered as a child before waiting, so an interrupted start is killed too.
+    wait: 'none',
     env: {
       NODE_ENV: 'production',
       JWT_SECRET,
@@ -147,6 +147,7 @@ export async function startApp(
   };
   children.add(child);
   void child.exited.then(() => children.delete(child));
+  if (wait === 'ready') await waitUntilReady(app, app.port, 60_000);
   return { child, url: app.url, spawnedAt };
 }
 

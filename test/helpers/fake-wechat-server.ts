@@ -56,6 +56,9 @@ async function startFake(
   const fake = await FakeWechat.start([{ appId, secret }], {
     latencyMs,
     recordCalls: false,
+    // Longer than anything in a benchmark: an idle keep-alive socket the app
+    // still holds must not be closed under it between two levels.
+    keepAliveTimeoutMs: 120_000,
     routes,
   });
   if (forgetSupersededMs !== undefined) {

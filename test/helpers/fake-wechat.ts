@@ -30,6 +30,8 @@ export interface FakeWechatOptions {
   latencyMs?: number;
   /** Keep every call in `calls` (default true). A benchmark's millions of calls only need `counts`. */
   recordCalls?: boolean;
+  /** How long an idle keep-alive connection stays open (Node's default otherwise). */
+  keepAliveTimeoutMs?: number;
   /** Extra routes by exact path (a benchmark's control API): answered at once, never recorded. */
   routes?: Record<string, (url: URL, res: ServerResponse) => void>;
 }
@@ -183,10 +185,10 @@ export class FakeWechat {
 
   private listen(): Promise<void> {
     this.server = createServer((req, res) => void this.onRequest(req, res));
-    // Longer than any pause in a test or benchmark: an idle keep-alive socket the
-    // app still holds must not be closed under it.
-    this.server.keepAliveTimeout = 120_000;
-    this.server.headersTimeout = 121_000;
+    if (this.options.keepAliveTimeoutMs !== undefined) {
+      this.server.keepAliveTimeout = this.options.keepAliveTimeoutMs;
+      this.server.headersTimeout = this.options.keepAliveTimeoutMs + 1000;
+    }
     return new Promise((resolve) => {
       this.server!.listen(this.options.port ?? 0, '127.0.0.1', () => {
         const { port } = this.server!.address() as AddressInfo;
