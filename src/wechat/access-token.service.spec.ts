@@ -2,14 +2,17 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TokenMode, WechatConfig } from '../config/wechat.config';
 import { buildDataSourceOptions } from '../database/data-source-options';
-import {
-  AccessTokenService,
-  FORCE_REFRESH_MIN_INTERVAL_MS,
-  REFRESH_AHEAD_MS,
-  USE_MARGIN_MS,
-} from './access-token.service';
+import { AccessTokenService, USE_MARGIN_MS } from './access-token.service';
 import { AccessTokenFetcher } from './access-token.fetcher';
-import { AccessTokenStore, FORCE_REFRESH_PER_DAY } from './access-token.store';
+import { AccessTokenLease } from './access-token.lease';
+import { AccessTokenScheduler, REFRESH_AHEAD_MS } from './access-token.scheduler';
+import { accessTokenStatus } from './access-token.status';
+import {
+  AccessTokenStore,
+  FORCE_REFRESH_MIN_INTERVAL_MS,
+  FORCE_REFRESH_PER_DAY,
+} from './access-token.store';
+import { WechatApps } from './wechat-app';
 import { WechatAccessToken } from './wechat-access-token.entity';
 import { FetchedAccessToken, WechatApiClient } from './wechat-api.client';
 import { MISCONFIGURED_HINTS, MISCONFIGURED_RETRY_SEC } from './wechat-errcodes';
@@ -36,10 +39,6 @@ function deferred<T>(): Deferred<T> {
     reject = rej;
   });
   return { promise, resolve, reject };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Waits (on the event loop, not the fake clock) until `condition` holds. */
@@ -92,7 +91,7 @@ function setup(options: { tokenMode?: TokenMode; timeoutMs?: number } = {}) {
     Promise<FetchedAccessToken>,
     Parameters<WechatApiClient['fetchAccessToken']>
   >(() => Promise.resolve({ accessToken: `token-${++issued}`, expiresInSec: EXPIRES_IN_SEC }));
-  const client = { appId: APPID, fetchAccessToken } as unknown as WechatApiClient;
+  const client = { fetchAccessToken } as unknown as WechatApiClient;
   const config: WechatConfig = {
     apps: [{ appId: APPID, secret: 'app-secret' }],
     appId: APPID,
@@ -106,13 +105,25 @@ function setup(options: { tokenMode?: TokenMode; timeoutMs?: number } = {}) {
   };
   const rows = dataSource.getRepository(WechatAccessToken);
   const store = new AccessTokenStore(rows);
-  const instance = () =>
-    new AccessTokenService(
-      new AccessTokenFetcher(client, store, clock, config),
+  /** One process: its own apps (and token slots), service and schedule, on the shared table. */
+  const instance = () => {
+    const [app] = new WechatApps(config).all;
+    const lease = new AccessTokenLease(
       store,
+      new AccessTokenFetcher(client, store, clock),
       clock,
       config,
     );
+    const service = new AccessTokenService(lease, clock);
+    const scheduler = new AccessTokenScheduler({ all: [app] } as unknown as WechatApps, service);
+    return {
+      getToken: () => service.getToken(app),
+      invalidate: (token: string) => service.invalidate(app, token),
+      refreshIfDue: () => scheduler.refreshIfDue(),
+      onApplicationBootstrap: () => scheduler.onApplicationBootstrap(),
+      status: () => accessTokenStatus(app, clock.now()),
+    };
+  };
   const appKey = `${APPID}:${tokenMode}`;
   const t0 = clock.now();
   return {
@@ -132,12 +143,14 @@ function setup(options: { tokenMode?: TokenMode; timeoutMs?: number } = {}) {
 }
 
 /** An instance that holds `token-1`, fetched at t0; the fetch counter is reset. */
-async function holding(world: ReturnType<typeof setup>): Promise<AccessTokenService> {
+async function holding(world: ReturnType<typeof setup>): Promise<Instance> {
   const service = world.instance();
   await expect(service.getToken()).resolves.toBe('token-1');
   world.fetchAccessToken.mockClear();
   return service;
 }
+
+type Instance = ReturnType<ReturnType<typeof setup>['instance']>;
 
 describe('AccessTokenService', () => {
   describe('getToken()', () => {
@@ -156,7 +169,7 @@ describe('AccessTokenService', () => {
 
       const tokens = await Promise.all(requests);
       expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
-      expect(world.fetchAccessToken).toHaveBeenCalledWith({ appId: APPID });
+      expect(world.fetchAccessToken).toHaveBeenCalledWith(expect.objectContaining({ id: APPID }));
       expect(new Set(tokens)).toEqual(new Set(['the-one-token']));
       await expect(world.row()).resolves.toMatchObject({
         token: 'the-one-token',
@@ -398,7 +411,7 @@ describe('AccessTokenService', () => {
       const a = await holding(world);
       const b = world.instance();
       await expect(b.getToken()).resolves.toBe('token-1');
-      const retry = async (service: AccessTokenService) => {
+      const retry = async (service: Instance) => {
         await service.invalidate('token-1');
         return service.getToken();
       };
@@ -423,15 +436,9 @@ describe('AccessTokenService', () => {
       ).resolves.toBe(true);
 
       const waiting = service.getToken();
-      const state = track(waiting);
-      await sleep(250);
-      world.clock.set(world.t0 + 200 + 1000 - 1);
-      await sleep(150);
-      expect(state.settled).toBe(false);
-      expect(world.fetchAccessToken).not.toHaveBeenCalled();
-
-      world.clock.set(world.t0 + 200 + 1000);
       await expect(waiting).rejects.toMatchObject({ code: 'WECHAT_UNAVAILABLE' });
+      // It polled the table on the clock until exactly timeoutMs + 1 s had passed.
+      expect(world.clock.now()).toBe(world.t0 + 200 + 1000);
       await expect(waiting).rejects.toBeInstanceOf(WechatUnreachableError);
       expect(world.fetchAccessToken).not.toHaveBeenCalled();
 
@@ -465,8 +472,9 @@ describe('AccessTokenService', () => {
 
       const first = holder.getToken();
       await until(() => world.fetchAccessToken.mock.calls.length === 1, 'the holder fetches');
+      const leaseTries = jest.spyOn(world.store, 'tryAcquireLease');
       const second = waiter.getToken();
-      await sleep(150);
+      await until(() => leaseTries.mock.calls.length >= 3, 'the waiter polls a few times');
       answer.resolve({ accessToken: 'from-the-holder', expiresInSec: EXPIRES_IN_SEC });
 
       await expect(Promise.all([first, second])).resolves.toEqual([
@@ -487,8 +495,8 @@ describe('AccessTokenService', () => {
       await expect(service.getToken()).resolves.toBe('token-2');
 
       expect(world.fetchAccessToken.mock.calls).toEqual([
-        [{ appId: APPID }],
-        [{ appId: APPID, forceRefresh: true }],
+        [expect.objectContaining({ id: APPID })],
+        [expect.objectContaining({ id: APPID }), { forceRefresh: true }],
       ]);
       await expect(world.row()).resolves.toMatchObject({ token: 'token-2' });
     });
@@ -508,7 +516,9 @@ describe('AccessTokenService', () => {
       await service.invalidate('token-1');
       await expect(service.getToken()).resolves.toBe('token-1');
 
-      const forced = world.fetchAccessToken.mock.calls.filter(([options]) => options?.forceRefresh);
+      const forced = world.fetchAccessToken.mock.calls.filter(
+        ([, options]) => options?.forceRefresh,
+      );
       expect(forced).toHaveLength(1);
     });
 
@@ -516,7 +526,7 @@ describe('AccessTokenService', () => {
       const world = setup();
       const service = await holding(world);
       const forcedCalls = () =>
-        world.fetchAccessToken.mock.calls.filter(([options]) => options?.forceRefresh).length;
+        world.fetchAccessToken.mock.calls.filter(([, options]) => options?.forceRefresh).length;
 
       // Incident 1 at t0: token-1 rejected, stable_token returns it, forced → token-2.
       world.nextFetchReturns('token-1');
@@ -544,7 +554,7 @@ describe('AccessTokenService', () => {
       const world = setup();
       const a = await holding(world);
       const forcedCalls = () =>
-        world.fetchAccessToken.mock.calls.filter(([options]) => options?.forceRefresh).length;
+        world.fetchAccessToken.mock.calls.filter(([, options]) => options?.forceRefresh).length;
       world.nextFetchReturns('token-1');
       await a.invalidate('token-1');
       await expect(a.getToken()).resolves.toBe('token-2');
@@ -606,7 +616,7 @@ describe('AccessTokenService', () => {
       await service.invalidate('token-1');
       await expect(service.getToken()).resolves.toBe('token-1');
 
-      expect(world.fetchAccessToken.mock.calls).toEqual([[{ appId: APPID }]]);
+      expect(world.fetchAccessToken.mock.calls).toEqual([[expect.objectContaining({ id: APPID })]]);
       await expect(world.row()).resolves.toMatchObject({ appKey: `${APPID}:classic` });
     });
   });
@@ -735,7 +745,7 @@ describe('AccessTokenService', () => {
         mode: 'classic',
         misconfigured: null,
       });
-      expect(JSON.stringify(service.statusOfAll())).not.toContain('token-1');
+      expect(JSON.stringify(service.status())).not.toContain('token-1');
     });
 
     it('reports an expired token as not held', async () => {

@@ -10,10 +10,12 @@ import { WechatConfig } from '../config/wechat.config';
 import { AccessTokenService } from './access-token.service';
 import { PhoneService, RETRY_BUDGET_MS } from './phone.service';
 import { WechatApiClient } from './wechat-api.client';
+import { WechatApp } from './wechat-app';
 import { WechatBadResponseError, WechatCodeInvalidError } from './wechat.errors';
 import { FixedClock } from '../../test/helpers/fixed-clock';
 
 const APPID = 'wx1234567890abcdef';
+const APP = new WechatApp(APPID, 'app-secret', 'stable');
 const TIMEOUT_MS = 2000;
 const CODE = 'phone-code-from-getPhoneNumber';
 
@@ -41,7 +43,7 @@ class FakeAccessTokens {
 
   readonly getToken = jest.fn(() => Promise.resolve(this.current));
 
-  readonly invalidate = jest.fn((token: string) => {
+  readonly invalidate = jest.fn((_app: WechatApp, token: string) => {
     if (token !== this.current) return;
     // The next getToken() has to fetch: model the time that fetch takes.
     this.generation += 1;
@@ -128,20 +130,10 @@ function setup(replies: Reply[]) {
   return { service, calls, tokens, clock, startedAt };
 }
 
-/** Runs the login to its end, letting the retry backoff elapse without real waiting. */
-async function settle<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  await jest.runAllTimersAsync();
+/** Runs the login to its end; the retry backoff elapses on the fake clock, without real waiting. */
+function settle<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
-
-beforeEach(() => {
-  jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
-});
-
-afterEach(() => {
-  jest.useRealTimers();
-});
 
 describe('PhoneService.resolvePhone', () => {
   describe('a verified phone number', () => {
@@ -151,7 +143,7 @@ describe('PhoneService.resolvePhone', () => {
     ])('is returned in E.164 when countryCode is %s', async (_kind, countryCode) => {
       const { service, calls } = setup([{ body: phoneAnswer({ countryCode }) }]);
 
-      await expect(settle(service.resolvePhone(CODE))).resolves.toEqual({
+      await expect(settle(service.resolvePhone(APP, CODE))).resolves.toEqual({
         phoneNumber: '+8613800138000',
         purePhoneNumber: '13800138000',
         countryCode: '86',
@@ -162,7 +154,7 @@ describe('PhoneService.resolvePhone', () => {
     it('sends the access token in the query string and only the code in the JSON body', async () => {
       const { service, calls } = setup([{ body: phoneAnswer() }]);
 
-      await settle(service.resolvePhone(CODE));
+      await settle(service.resolvePhone(APP, CODE));
 
       expect(calls).toHaveLength(1);
       const [call] = calls;
@@ -178,7 +170,7 @@ describe('PhoneService.resolvePhone', () => {
     it('gives one call the configured WECHAT_TIMEOUT_MS', async () => {
       const { service, calls } = setup([{ body: phoneAnswer() }]);
 
-      await settle(service.resolvePhone(CODE));
+      await settle(service.resolvePhone(APP, CODE));
 
       expect(calls[0].timeout).toBe(TIMEOUT_MS);
     });
@@ -190,7 +182,7 @@ describe('PhoneService.resolvePhone', () => {
       async (code) => {
         const { service, calls, tokens } = setup([errcode(code), { body: phoneAnswer() }]);
 
-        const login = settle(service.resolvePhone(CODE));
+        const login = settle(service.resolvePhone(APP, CODE));
 
         await expect(login).rejects.toBeInstanceOf(WechatCodeInvalidError);
         await expect(login).rejects.toMatchObject({ code: 'WECHAT_CODE_INVALID', status: 401 });
@@ -206,11 +198,11 @@ describe('PhoneService.resolvePhone', () => {
       async (code) => {
         const { service, calls, tokens } = setup([errcode(code), { body: phoneAnswer() }]);
 
-        await expect(settle(service.resolvePhone(CODE))).resolves.toMatchObject({
+        await expect(settle(service.resolvePhone(APP, CODE))).resolves.toMatchObject({
           phoneNumber: '+8613800138000',
         });
         expect(tokens.invalidate).toHaveBeenCalledTimes(1);
-        expect(tokens.invalidate).toHaveBeenCalledWith('token-1', APPID);
+        expect(tokens.invalidate).toHaveBeenCalledWith(APP, 'token-1');
         expect(calls.map((call) => call.params.access_token)).toEqual(['token-1', 'token-2']);
         expect(calls.map((call) => call.body)).toEqual([{ code: CODE }, { code: CODE }]);
       },
@@ -219,7 +211,7 @@ describe('PhoneService.resolvePhone', () => {
     it('surfaces 503 WECHAT_UNAVAILABLE after exactly two calls when the new token is rejected too', async () => {
       const { service, calls } = setup([errcode(40001), errcode(40001), { body: phoneAnswer() }]);
 
-      await expect(settle(service.resolvePhone(CODE))).rejects.toMatchObject({
+      await expect(settle(service.resolvePhone(APP, CODE))).rejects.toMatchObject({
         code: 'WECHAT_UNAVAILABLE',
         status: 503,
       });
@@ -231,7 +223,7 @@ describe('PhoneService.resolvePhone', () => {
     it('retries once and succeeds', async () => {
       const { service, calls } = setup([errcode(-1), { body: phoneAnswer() }]);
 
-      await expect(settle(service.resolvePhone(CODE))).resolves.toMatchObject({
+      await expect(settle(service.resolvePhone(APP, CODE))).resolves.toMatchObject({
         phoneNumber: '+8613800138000',
       });
       expect(calls).toHaveLength(2);
@@ -240,7 +232,7 @@ describe('PhoneService.resolvePhone', () => {
     it('answers 503 WECHAT_UNAVAILABLE with a Retry-After when busy twice', async () => {
       const { service, calls } = setup([errcode(-1), errcode(-1), { body: phoneAnswer() }]);
 
-      const login = settle(service.resolvePhone(CODE));
+      const login = settle(service.resolvePhone(APP, CODE));
 
       await expect(login).rejects.toMatchObject({ code: 'WECHAT_UNAVAILABLE', status: 503 });
       const error = await login.catch((e: unknown) => e);
@@ -255,7 +247,7 @@ describe('PhoneService.resolvePhone', () => {
     it('45011 → 429 TOO_MANY_REQUESTS after one call', async () => {
       const { service, calls } = setup([errcode(45011), { body: phoneAnswer() }]);
 
-      await expect(settle(service.resolvePhone(CODE))).rejects.toMatchObject({
+      await expect(settle(service.resolvePhone(APP, CODE))).rejects.toMatchObject({
         code: 'TOO_MANY_REQUESTS',
         status: 429,
       });
@@ -265,7 +257,7 @@ describe('PhoneService.resolvePhone', () => {
     it('45009 → 503 WECHAT_UNAVAILABLE after one call', async () => {
       const { service, calls } = setup([errcode(45009), { body: phoneAnswer() }]);
 
-      await expect(settle(service.resolvePhone(CODE))).rejects.toMatchObject({
+      await expect(settle(service.resolvePhone(APP, CODE))).rejects.toMatchObject({
         code: 'WECHAT_UNAVAILABLE',
         status: 503,
       });
@@ -278,7 +270,7 @@ describe('PhoneService.resolvePhone', () => {
     async (code) => {
       const { service, calls } = setup([errcode(code), { body: phoneAnswer() }]);
 
-      await expect(settle(service.resolvePhone(CODE))).rejects.toMatchObject({
+      await expect(settle(service.resolvePhone(APP, CODE))).rejects.toMatchObject({
         code: 'WECHAT_MISCONFIGURED',
         status: 503,
       });
@@ -289,7 +281,7 @@ describe('PhoneService.resolvePhone', () => {
   it('an undocumented errcode (47001) → 502 WECHAT_BAD_RESPONSE, not retried', async () => {
     const { service, calls } = setup([errcode(47001), { body: phoneAnswer() }]);
 
-    await expect(settle(service.resolvePhone(CODE))).rejects.toMatchObject({
+    await expect(settle(service.resolvePhone(APP, CODE))).rejects.toMatchObject({
       code: 'WECHAT_BAD_RESPONSE',
       status: 502,
     });
@@ -304,7 +296,7 @@ describe('PhoneService.resolvePhone', () => {
         { body: phoneAnswer() },
       ]);
 
-      await expect(settle(service.resolvePhone(CODE))).rejects.toMatchObject({
+      await expect(settle(service.resolvePhone(APP, CODE))).rejects.toMatchObject({
         code: 'WECHAT_UNAVAILABLE',
         status: 503,
       });
@@ -317,7 +309,7 @@ describe('PhoneService.resolvePhone', () => {
         { body: phoneAnswer() },
       ]);
 
-      await expect(settle(service.resolvePhone(CODE))).resolves.toMatchObject({
+      await expect(settle(service.resolvePhone(APP, CODE))).resolves.toMatchObject({
         phoneNumber: '+8613800138000',
       });
       expect(calls).toHaveLength(2);
@@ -326,7 +318,7 @@ describe('PhoneService.resolvePhone', () => {
     it('a timeout whose retry finds the code spent → 503 (the outage), not 401', async () => {
       const { service, calls } = setup([{ networkError: 'ECONNABORTED' }, errcode(40163)]);
 
-      await expect(settle(service.resolvePhone(CODE))).rejects.toMatchObject({
+      await expect(settle(service.resolvePhone(APP, CODE))).rejects.toMatchObject({
         code: 'WECHAT_UNAVAILABLE',
         status: 503,
       });
@@ -340,7 +332,7 @@ describe('PhoneService.resolvePhone', () => {
         { body: phoneAnswer() },
       ]);
 
-      const login = settle(service.resolvePhone(CODE));
+      const login = settle(service.resolvePhone(APP, CODE));
 
       await expect(login).rejects.toMatchObject({ code: 'WECHAT_UNAVAILABLE', status: 503 });
       const error = (await login.catch((e: unknown) => e)) as Error;
@@ -371,7 +363,7 @@ describe('PhoneService.resolvePhone', () => {
     it.each(cases)('when %s (one call, no retry)', async (_what, body) => {
       const { service, calls } = setup([{ body }, { body: phoneAnswer() }]);
 
-      const login = settle(service.resolvePhone(CODE));
+      const login = settle(service.resolvePhone(APP, CODE));
 
       await expect(login).rejects.toBeInstanceOf(WechatBadResponseError);
       await expect(login).rejects.toMatchObject({ code: 'WECHAT_BAD_RESPONSE', status: 502 });
@@ -388,7 +380,7 @@ describe('PhoneService.resolvePhone', () => {
         { body: phoneAnswer() },
       ]);
 
-      await settle(service.resolvePhone(CODE));
+      await settle(service.resolvePhone(APP, CODE));
 
       expect(calls).toHaveLength(2);
       expect(calls[1].timeout).toBeLessThanOrEqual(calls[0].timeout!);
@@ -401,7 +393,7 @@ describe('PhoneService.resolvePhone', () => {
         { body: phoneAnswer() },
       ]);
 
-      await expect(settle(service.resolvePhone(CODE))).resolves.toMatchObject({
+      await expect(settle(service.resolvePhone(APP, CODE))).resolves.toMatchObject({
         phoneNumber: '+8613800138000',
       });
       expect(calls).toHaveLength(2);
@@ -415,7 +407,7 @@ describe('PhoneService.resolvePhone', () => {
         { body: phoneAnswer() },
       ]);
 
-      await expect(settle(service.resolvePhone(CODE))).rejects.toMatchObject({
+      await expect(settle(service.resolvePhone(APP, CODE))).rejects.toMatchObject({
         code: 'WECHAT_UNAVAILABLE',
         status: 503,
       });
@@ -429,7 +421,7 @@ describe('PhoneService.resolvePhone', () => {
       ]);
       tokens.fetchTakesMs = 1000;
 
-      await settle(service.resolvePhone(CODE));
+      await settle(service.resolvePhone(APP, CODE));
 
       expect(calls).toHaveLength(2);
       expect(calls[1].params.access_token).toBe('token-2');

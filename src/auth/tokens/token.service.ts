@@ -7,6 +7,7 @@ import { Clock } from '../../common/clock';
 import { ErrorCode } from '../../common/error-codes';
 import { jwtConfig } from '../../config/jwt.config';
 import { VerifiedPhone } from '../../wechat/phone.service';
+import type { WechatIdentityInApp } from '../../wechat/wechat-identity';
 
 /** The `typ` claim keeps the three kinds of token from standing in for each other. */
 export type TokenType = 'access' | 'refresh' | 'register';
@@ -24,13 +25,6 @@ export interface AccessClaims {
   familyId: string;
 }
 
-/** A WeChat account (from wx.login in one mini-program) to bind when the ticket is redeemed. */
-export interface WechatAccount {
-  appId: string;
-  openid: string;
-  unionid?: string;
-}
-
 export interface RegistrationTicket {
   registrationTicket: string;
   registrationTicketExpiresIn: number;
@@ -39,7 +33,8 @@ export interface RegistrationTicket {
 export interface VerifiedTicket extends VerifiedPhone {
   jti: string;
   expiresAt: Date;
-  account?: WechatAccount;
+  /** The WeChat identity (from wx.login in one mini-program) to bind when the ticket is redeemed. */
+  account?: WechatIdentityInApp;
 }
 
 interface Claims {
@@ -88,7 +83,7 @@ export class TokenService {
   /** Proof, for a short while, that WeChat verified this phone: the only way to register. */
   async issueRegistrationTicket(
     phone: VerifiedPhone,
-    account?: WechatAccount,
+    account?: WechatIdentityInApp,
   ): Promise<RegistrationTicket> {
     const ttl = this.config.registrationTicketTtlSec;
     const registrationTicket = await this.sign(
