@@ -68,7 +68,10 @@ class BenchWechatApp {
   stats = zeroStats();
   private cursor = 0;
 
-  constructor(appId: string, secret: string) {
+  constructor(
+    private readonly appId: string,
+    secret: string,
+  ) {
     this.simulator = new WechatSimulator({ now: () => Date.now() }, [{ appId, secret }]);
   }
 
@@ -76,7 +79,7 @@ class BenchWechatApp {
     const codes = new Array<string>(n);
     for (let i = 0; i < n; i++) {
       const number = phone ?? benchPhone(this.cursor++ % users);
-      codes[i] = this.simulator.mintPhoneCode(number);
+      codes[i] = this.simulator.mintPhoneCode(this.appId, number);
     }
     return codes;
   }

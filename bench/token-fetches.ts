@@ -163,7 +163,7 @@ async function run(
   const login = async (): Promise<void> => {
     const instance = instances[Math.floor(next() * INSTANCES)];
     const phone = String(13900000000 + Math.floor(next() * 100_000_000));
-    const code = simulator.mintPhoneCode(phone);
+    const code = simulator.mintPhoneCode(APP.appId, phone);
     logins += 1;
     try {
       const verified = await loginContext.run(true, () =>

@@ -50,16 +50,6 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
   throw new Error(`timed out waiting until ${what}`);
 }
 
-/** Whether a promise has settled yet, without leaving a rejection unhandled. */
-function track<T>(promise: Promise<T>): { settled: boolean } {
-  const state = { settled: false };
-  promise.then(
-    () => (state.settled = true),
-    () => (state.settled = true),
-  );
-  return state;
-}
-
 let dataSource: DataSource;
 
 beforeAll(() => {
