@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentSession } from '../auth/current-user.decorator';
+import { CurrentSession } from '../auth/current-session.decorator';
 import type { AccessClaims } from '../auth/tokens/token.service';
 import { AppError } from '../common/app-error';
 import { ApiErrors } from '../common/swagger/api-errors.decorator';
