@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
+import { openMemoryDatabase } from '../../test/helpers/memory-database';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { FixedClock } from '../../test/helpers/fixed-clock';
 import { JwtConfig } from '../config/jwt.config';
-import { buildDataSourceOptions } from '../database/data-source-options';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { WechatAccount } from '../users/wechat-account.entity';
@@ -43,11 +43,7 @@ describe('AuthService.register: a registration ticket is single-use', () => {
   });
 
   beforeEach(async () => {
-    dataSource = new DataSource(
-      buildDataSourceOptions({ type: 'sqlite', database: ':memory:', url: 'sqlite::memory:' }),
-    );
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    dataSource = await openMemoryDatabase();
     const clock = new FixedClock(Date.parse('2026-01-01T00:00:00.000Z'));
     const jwt = new JwtService({
       secret: CONFIG.secret,

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
+import { openMemoryDatabase } from '../../test/helpers/memory-database';
 import { DataSource } from 'typeorm';
 import { TokenMode, WechatConfig } from '../config/wechat.config';
-import { buildDataSourceOptions } from '../database/data-source-options';
 import { AccessTokenService, USE_MARGIN_MS } from './access-token.service';
 import { AccessTokenFetcher } from './access-token.fetcher';
 import { AccessTokenLease } from './access-token.lease';
@@ -57,11 +57,7 @@ beforeAll(() => {
 });
 
 beforeEach(async () => {
-  dataSource = new DataSource(
-    buildDataSourceOptions({ type: 'sqlite', database: ':memory:', url: 'sqlite::memory:' }),
-  );
-  await dataSource.initialize();
-  await dataSource.runMigrations();
+  dataSource = await openMemoryDatabase();
 });
 
 afterEach(async () => {
