@@ -32,8 +32,8 @@ export interface WechatModuleOptions {
 /**
  * Everything that talks to WeChat. The rest of the app sees the configured
  * apps (WechatApps, resolved per request by @CurrentWechatApp()), PhoneService,
- * LoginSessionService, the nickname screen and the token health; the HTTP transport is the real network
- * or, in simulator mode, the in-process stand-in.
+ * LoginSessionService, the nickname screen and the token health; the HTTP
+ * transport is the real network or, in simulator mode, the in-process stand-in.
  */
 @Module({})
 export class WechatModule {
