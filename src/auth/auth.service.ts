@@ -71,7 +71,7 @@ export class AuthService {
   ): Promise<LoginResult> {
     const [phone, sent] = await Promise.all([
       this.phones.resolvePhone(app, code),
-      this.phoneProofBindings.resolve(loginCode, app),
+      this.phoneProofBindings.resolve(app, loginCode),
     ]);
     const user = await this.users.findByPhone(phone.phoneNumber);
     if (!user) {
@@ -133,7 +133,7 @@ export class AuthService {
     const ticket = await this.tokens.verifyRegistrationTicket(registration.registrationTicket);
     const sent =
       registration.loginCode !== undefined
-        ? await this.phoneProofBindings.resolve(registration.loginCode, app)
+        ? await this.phoneProofBindings.resolve(app, registration.loginCode)
         : ticket.account && { account: ticket.account };
     // Before anything is written: a refused nickname leaves the ticket unused for another try.
     if (registration.nickname !== undefined) {

@@ -34,7 +34,7 @@ export class PhoneProofBindings {
   ) {}
 
   /** Never throws: whatever goes wrong resolving the code becomes the reason in the log. */
-  async resolve(loginCode: string | undefined, app: WechatApp): Promise<SentAccount | undefined> {
+  async resolve(app: WechatApp, loginCode: string | undefined): Promise<SentAccount | undefined> {
     if (loginCode === undefined) return undefined;
     try {
       return {
