@@ -29,7 +29,10 @@ import { DataSource } from 'typeorm';
 import { TokenMode, WechatConfig } from '../src/config/wechat.config';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { AccessTokenFetcher } from '../src/wechat/access-token.fetcher';
+import { AccessTokenLease } from '../src/wechat/access-token.lease';
+import { AccessTokenScheduler } from '../src/wechat/access-token.scheduler';
 import { AccessTokenService } from '../src/wechat/access-token.service';
+import { WechatApp, WechatApps } from '../src/wechat/wechat-app';
 import { AccessTokenStore } from '../src/wechat/access-token.store';
 import { PhoneService } from '../src/wechat/phone.service';
 import { simulatorAdapter } from '../src/wechat/simulator/simulator-http.adapter';
@@ -104,7 +107,8 @@ interface Row {
 
 interface Instance {
   client: WechatApiClient;
-  tokens: AccessTokenService;
+  app: WechatApp;
+  schedule: AccessTokenScheduler;
   phones: PhoneService;
 }
 
@@ -140,9 +144,15 @@ async function run(
     const http = new HttpService(axios.create({ adapter: simulatorAdapter(simulator) }));
     const client = new WechatApiClient(http, config);
     const store = new AccessTokenStore(dataSource.getRepository(WechatAccessToken));
-    const fetcher = new AccessTokenFetcher(client, store, clock, config);
-    const tokens = new AccessTokenService(fetcher, store, clock, config);
-    return { client, tokens, phones: new PhoneService(client, tokens, clock, config) };
+    const fetcher = new AccessTokenFetcher(client, store, clock);
+    const apps = new WechatApps(config);
+    const tokens = new AccessTokenService(
+      new AccessTokenLease(store, fetcher, clock, config),
+      clock,
+    );
+    const schedule = new AccessTokenScheduler(apps, tokens);
+    const [app] = apps.all;
+    return { client, app, schedule, phones: new PhoneService(client, tokens, clock, config) };
   });
 
   const next = random(20250101);
@@ -153,13 +163,15 @@ async function run(
   const login = async (): Promise<void> => {
     const instance = instances[Math.floor(next() * INSTANCES)];
     const phone = String(13900000000 + Math.floor(next() * 100_000_000));
-    const code = simulator.mintPhoneCode(phone);
+    const code = simulator.mintPhoneCode(APP.appId, phone);
     logins += 1;
     try {
       const verified = await loginContext.run(true, () =>
         strategy === 'central'
-          ? instance.phones.resolvePhone(code).then((answer) => answer.purePhoneNumber)
-          : naiveLogin(instance.client, code),
+          ? instance.phones
+              .resolvePhone(instance.app, code)
+              .then((answer) => answer.purePhoneNumber)
+          : naiveLogin(instance.client, instance.app, code),
       );
       if (verified !== phone) failedLogins += 1;
     } catch {
@@ -168,13 +180,13 @@ async function run(
   };
 
   if (strategy === 'central') {
-    for (const { tokens } of instances) tokens.onApplicationBootstrap();
+    for (const { schedule } of instances) schedule.onApplicationBootstrap();
   }
   for (let elapsed = 0; elapsed < hours * 3_600_000; elapsed += TICK_MS) {
     clock.set(START + elapsed);
     const work: Promise<void>[] = [];
     if (strategy === 'central') {
-      for (const { tokens } of instances) work.push(tokens.refreshIfDue());
+      for (const { schedule } of instances) work.push(schedule.refreshIfDue());
     }
     for (let i = 0; i < LOGINS_PER_TICK; i++) work.push(login());
     await Promise.all(work);
@@ -195,9 +207,9 @@ async function run(
 }
 
 /** What the original sample did: a fresh classic token for every login. */
-async function naiveLogin(client: WechatApiClient, code: string): Promise<string> {
-  const { accessToken } = await client.fetchAccessToken();
-  const answer = await client.getUserPhoneNumber(accessToken, code);
+async function naiveLogin(client: WechatApiClient, app: WechatApp, code: string): Promise<string> {
+  const { accessToken } = await client.fetchAccessToken(app);
+  const answer = await client.getUserPhoneNumber(app, accessToken, code);
   const info = answer.phone_info as { purePhoneNumber?: unknown } | undefined;
   return String(info?.purePhoneNumber);
 }

@@ -1,4 +1,4 @@
-import { AccessTokenService } from '../src/wechat/access-token.service';
+import { AccessTokenScheduler } from '../src/wechat/access-token.scheduler';
 import { WechatAccessToken } from '../src/wechat/wechat-access-token.entity';
 import { FakeWechat } from './helpers/fake-wechat';
 import { LoginFlow } from './helpers/login-flow';
@@ -55,7 +55,7 @@ describe('stable_token force_refresh across instances (e2e)', () => {
    */
   const incident = async (i: number) => {
     // The instance first picks up the token in the table, as its scheduled job would.
-    await instances[i].app.get(AccessTokenService).refreshIfDue();
+    await instances[i].app.get(AccessTokenScheduler).refreshIfDue();
     const code = nextCode();
     wechat.failFor(code, { errcode: 40001, errmsg: 'invalid credential' }, 1, PHONE_PATH);
     await login(i, code).expect(404);

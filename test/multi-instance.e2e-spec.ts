@@ -1,5 +1,7 @@
 import { WechatAccessToken } from '../src/wechat/wechat-access-token.entity';
+import { AccessTokenScheduler } from '../src/wechat/access-token.scheduler';
 import { AccessTokenService } from '../src/wechat/access-token.service';
+import { WechatApps } from '../src/wechat/wechat-app';
 import { FakeWechat } from './helpers/fake-wechat';
 import { LoginFlow } from './helpers/login-flow';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
@@ -34,7 +36,17 @@ describe.each(['stable', 'classic'])('access token across instances, %s mode (e2
     await db.drop();
   });
 
-  const tokens = (i: number) => instances[i].app.get(AccessTokenService);
+  /** Instance i's token service for its only app, and its scheduled job. */
+  const tokens = (i: number) => {
+    const { app } = instances[i];
+    const [wechatApp] = app.get(WechatApps).all;
+    const service = app.get(AccessTokenService);
+    return {
+      getToken: () => service.getToken(wechatApp),
+      invalidate: (token: string) => service.invalidate(wechatApp, token),
+      refreshIfDue: () => app.get(AccessTokenScheduler).refreshIfDue(),
+    };
+  };
   const moveClocks = (ms: number) => {
     for (const t of instances) t.clock.advance(ms);
     wechat.clock.advance(ms);

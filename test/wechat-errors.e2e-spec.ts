@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { AccessTokenService } from '../src/wechat/access-token.service';
+import { AccessTokenScheduler } from '../src/wechat/access-token.scheduler';
 import { MISCONFIGURED_RETRY_SEC } from '../src/wechat/wechat-errcodes';
 import { FakeWechat } from './helpers/fake-wechat';
 import { LoginFlow } from './helpers/login-flow';
@@ -151,7 +151,7 @@ describe('WeChat errcodes as clients and operators see them (e2e)', () => {
     );
 
     it('a refused renewal makes /health/ready 503 while the old token still serves logins', async () => {
-      const tokens = t.app.get(AccessTokenService);
+      const tokens = t.app.get(AccessTokenScheduler);
       // 4 minutes before the token's 2-hour expiry: the scheduled job renews, and WeChat refuses.
       const jump = 2 * 3_600_000 - 4 * 60_000;
       t.clock.advance(jump);

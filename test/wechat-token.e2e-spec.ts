@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { AccessTokenService } from '../src/wechat/access-token.service';
+import { AccessTokenScheduler } from '../src/wechat/access-token.scheduler';
 import { FakeWechat } from './helpers/fake-wechat';
 import { LoginFlow } from './helpers/login-flow';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
@@ -77,7 +77,7 @@ describe('WeChat access token and failures (e2e)', () => {
     });
 
     it('renews the token from the scheduled job before it expires', async () => {
-      const tokens = s.t.app.get(AccessTokenService);
+      const tokens = s.t.app.get(AccessTokenScheduler);
       s.wechat.resetCalls();
       await tokens.refreshIfDue();
       expect(s.wechat.tokenFetches).toBe(0);

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppError } from '../common/app-error';
-import { setCurrentSession } from './current-user.decorator';
+import { setCurrentSession } from './current-session.decorator';
 import { IS_PUBLIC } from './public.decorator';
 import { TokenService } from './tokens/token.service';
 

@@ -9,7 +9,8 @@ import {
 import { ErrorCode } from '../common/error-codes';
 import { ApiErrors } from '../common/swagger/api-errors.decorator';
 import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator';
-import { ApiWechatAppHeader, WechatAppId } from '../wechat/wechat-app.decorator';
+import { WechatApp } from '../wechat/wechat-app';
+import { ApiWechatAppHeader, CurrentWechatApp } from '../wechat/wechat-app.decorator';
 import { AuthService, LoginResult } from './auth.service';
 import { LoginResponseDto, PhoneNotRegisteredDto } from './dto/login-response.dto';
 import { PhoneLoginDto } from './dto/phone-login.dto';
@@ -57,8 +58,11 @@ export class AuthController {
     description: '`PHONE_NOT_REGISTERED`: WeChat verified the phone but no user has it.',
   })
   @ApiErrors(...WECHAT_LOGIN_ERRORS)
-  phoneLogin(@Body() body: PhoneLoginDto, @WechatAppId() appId: string): Promise<LoginResult> {
-    return this.auth.phoneLogin(body.code, body.loginCode, appId);
+  phoneLogin(
+    @Body() body: PhoneLoginDto,
+    @CurrentWechatApp() app: WechatApp,
+  ): Promise<LoginResult> {
+    return this.auth.phoneLogin(app, body.code, body.loginCode);
   }
 
   @Post('session')
@@ -71,8 +75,11 @@ export class AuthController {
   })
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiErrors(...WECHAT_LOGIN_ERRORS, 'WECHAT_ACCOUNT_NOT_BOUND', 'WECHAT_USER_BLOCKED')
-  session(@Body() body: WechatSessionDto, @WechatAppId() appId: string): Promise<LoginResult> {
-    return this.auth.wechatSessionLogin(body.loginCode, appId);
+  session(
+    @Body() body: WechatSessionDto,
+    @CurrentWechatApp() app: WechatApp,
+  ): Promise<LoginResult> {
+    return this.auth.wechatSessionLogin(app, body.loginCode);
   }
 
   @Post('register')
@@ -95,7 +102,7 @@ export class AuthController {
     'DATABASE_UNAVAILABLE',
     'INTERNAL_ERROR',
   )
-  register(@Body() body: RegisterDto, @WechatAppId() appId: string): Promise<LoginResult> {
-    return this.auth.register(body, appId);
+  register(@Body() body: RegisterDto, @CurrentWechatApp() app: WechatApp): Promise<LoginResult> {
+    return this.auth.register(app, body);
   }
 }

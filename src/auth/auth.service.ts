@@ -11,6 +11,7 @@ import { WechatBindingsService } from '../users/wechat-bindings.service';
 import { LoginSessionService } from '../wechat/login-session.service';
 import { NicknameScreen } from '../wechat/nickname-screen';
 import { PhoneService } from '../wechat/phone.service';
+import { WechatApp, WechatApps } from '../wechat/wechat-app';
 import { PhoneProofBindings } from './phone-proof-bindings';
 import { RegistrationTicketUse } from './registration-ticket-use.entity';
 import { RefreshTokenService } from './tokens/refresh-token.service';
@@ -53,6 +54,7 @@ export class AuthService {
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly nicknames: NicknameScreen,
+    private readonly apps: WechatApps,
   ) {}
 
   /**
@@ -63,13 +65,13 @@ export class AuthService {
    * The loginCode never decides the answer (see PhoneProofBindings).
    */
   async phoneLogin(
+    app: WechatApp,
     code: string,
     loginCode: string | undefined,
-    appId: string,
   ): Promise<LoginResult> {
     const [phone, sent] = await Promise.all([
-      this.phones.resolvePhone(code, appId),
-      this.phoneProofBindings.resolve(loginCode, appId),
+      this.phones.resolvePhone(app, code),
+      this.phoneProofBindings.resolve(app, loginCode),
     ]);
     const user = await this.users.findByPhone(phone.phoneNumber);
     if (!user) {
@@ -99,8 +101,9 @@ export class AuthService {
    * phone call. The openid is per mini-program; a user known by unionid from
    * another mini-program of the same Open Platform account is bound here too.
    */
-  async wechatSessionLogin(loginCode: string, appId: string): Promise<LoginResult> {
-    const account = await this.wechatLogins.resolveLogin(loginCode, appId);
+  async wechatSessionLogin(app: WechatApp, loginCode: string): Promise<LoginResult> {
+    const appId = app.id;
+    const account = await this.wechatLogins.resolveLogin(app, loginCode);
     const user =
       (await this.users.findByWechatAccount(appId, account.openid)) ??
       (account.unionid ? await this.users.findByUnionid(account.unionid) : null);
@@ -126,17 +129,18 @@ export class AuthService {
    * account (of this loginCode, else the one the ticket carries) is bound
    * afterwards as after a phone login: a failure skips it, never the registration.
    */
-  async register(registration: Registration, appId: string): Promise<LoginResult> {
+  async register(app: WechatApp, registration: Registration): Promise<LoginResult> {
     const ticket = await this.tokens.verifyRegistrationTicket(registration.registrationTicket);
     const sent =
       registration.loginCode !== undefined
-        ? await this.phoneProofBindings.resolve(registration.loginCode, appId)
+        ? await this.phoneProofBindings.resolve(app, registration.loginCode)
         : ticket.account && { account: ticket.account };
     // Before anything is written: a refused nickname leaves the ticket unused for another try.
     if (registration.nickname !== undefined) {
       const account = (sent && 'account' in sent ? sent.account : undefined) ?? ticket.account;
       await this.nicknames.screenNickname(registration.nickname, {
-        appId: account?.appId ?? appId,
+        // The ticket's account may come from another of our mini-programs.
+        app: (account && this.apps.byId(account.appId)) ?? app,
         openid: account?.openid,
         label: `registration of ${maskPhone(ticket.phoneNumber)}`,
       });

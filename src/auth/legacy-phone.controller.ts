@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiLegacyErrors } from '../common/swagger/api-errors.decorator';
 import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator';
-import { ApiWechatAppHeader, WechatAppId } from '../wechat/wechat-app.decorator';
+import { WechatApp } from '../wechat/wechat-app';
+import { ApiWechatAppHeader, CurrentWechatApp } from '../wechat/wechat-app.decorator';
 import { AuthService } from './auth.service';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { LegacyPhoneLoginDto } from './dto/phone-login.dto';
@@ -57,9 +58,9 @@ export class LegacyPhoneController {
   @ApiOkResponse({ type: LegacyLoginEnvelope })
   viaQuery(
     @Query() query: LegacyPhoneLoginDto,
-    @WechatAppId() appId: string,
+    @CurrentWechatApp() app: WechatApp,
   ): Promise<LegacyLoginEnvelope> {
-    return this.login(query, appId);
+    return this.login(app, query);
   }
 
   @Post()
@@ -71,13 +72,13 @@ export class LegacyPhoneController {
   @ApiOkResponse({ type: LegacyLoginEnvelope })
   viaBody(
     @Body() body: LegacyPhoneLoginDto,
-    @WechatAppId() appId: string,
+    @CurrentWechatApp() app: WechatApp,
   ): Promise<LegacyLoginEnvelope> {
-    return this.login(body, appId);
+    return this.login(app, body);
   }
 
-  private async login(input: LegacyPhoneLoginDto, appId: string): Promise<LegacyLoginEnvelope> {
-    const result = await this.auth.phoneLogin(input.code, input.loginCode, appId);
+  private async login(app: WechatApp, input: LegacyPhoneLoginDto): Promise<LegacyLoginEnvelope> {
+    const result = await this.auth.phoneLogin(app, input.code, input.loginCode);
     return { data: { code: 200, token: result.accessToken, ...result } };
   }
 }

@@ -4,10 +4,11 @@ import { maskIdentifier, maskPhone } from '../common/mask';
 import { User } from '../users/user.entity';
 import { WechatBindingsService } from '../users/wechat-bindings.service';
 import { LoginSessionService } from '../wechat/login-session.service';
-import { WechatAccount } from './tokens/token.service';
+import type { WechatIdentityInApp } from '../wechat/wechat-identity';
+import { WechatApp } from '../wechat/wechat-app';
 
 /** A loginCode sent beside a phone proof, once resolved: its WeChat account, or why there is none. */
-export type SentAccount = { account: WechatAccount } | { failure: string };
+export type SentAccount = { account: WechatIdentityInApp } | { failure: string };
 
 /** What binding the sent account came to: `wechatAccountBound` is set whenever an account was sent. */
 export interface BindingAfterPhoneProof {
@@ -33,17 +34,19 @@ export class PhoneProofBindings {
   ) {}
 
   /** Never throws: whatever goes wrong resolving the code becomes the reason in the log. */
-  async resolve(loginCode: string | undefined, appId: string): Promise<SentAccount | undefined> {
+  async resolve(app: WechatApp, loginCode: string | undefined): Promise<SentAccount | undefined> {
     if (loginCode === undefined) return undefined;
     try {
-      return { account: { appId, ...(await this.wechatLogins.resolveLogin(loginCode, appId)) } };
+      return {
+        account: { appId: app.id, ...(await this.wechatLogins.resolveLogin(app, loginCode)) },
+      };
     } catch (error) {
       return { failure: describe(error) };
     }
   }
 
   /** The account an unregistered phone's ticket should carry to registration. */
-  forTicket(sent: SentAccount | undefined, phoneNumber: string): WechatAccount | undefined {
+  forTicket(sent: SentAccount | undefined, phoneNumber: string): WechatIdentityInApp | undefined {
     if (sent && 'failure' in sent) {
       this.logger.warn(
         `loginCode not resolved (${sent.failure}): the registration ticket for ` +

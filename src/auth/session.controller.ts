@@ -9,7 +9,7 @@ import {
 import { ApiErrors } from '../common/swagger/api-errors.decorator';
 import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator';
 import { AuthService, SessionPair } from './auth.service';
-import { CurrentSession } from './current-user.decorator';
+import { CurrentSession } from './current-session.decorator';
 import { SessionPairDto } from './dto/login-response.dto';
 import { LogoutDto, RefreshDto } from './dto/session.dto';
 import { Public } from './public.decorator';

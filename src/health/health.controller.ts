@@ -13,7 +13,7 @@ import { Public } from '../auth/public.decorator';
 import { wechatConfig } from '../config/wechat.config';
 import { DatabasePing } from './database-ping';
 import { LivenessDto, ReadinessDto } from './health.dto';
-import { AccessTokenService } from '../wechat/access-token.service';
+import { AccessTokenHealth } from '../wechat/access-token.status';
 
 @ApiTags('health')
 @Public()
@@ -25,7 +25,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: DatabasePing,
     private readonly indicators: HealthIndicatorService,
-    private readonly accessTokens: AccessTokenService,
+    private readonly accessTokens: AccessTokenHealth,
     @Inject(wechatConfig.KEY)
     private readonly wechat: ConfigType<typeof wechatConfig>,
   ) {}

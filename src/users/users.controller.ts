@@ -1,10 +1,11 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentSession } from '../auth/current-user.decorator';
+import { CurrentSession } from '../auth/current-session.decorator';
 import type { AccessClaims } from '../auth/tokens/token.service';
 import { AppError } from '../common/app-error';
 import { ApiErrors } from '../common/swagger/api-errors.decorator';
-import { ApiWechatAppHeader, WechatAppId } from '../wechat/wechat-app.decorator';
+import { WechatApp } from '../wechat/wechat-app';
+import { ApiWechatAppHeader, CurrentWechatApp } from '../wechat/wechat-app.decorator';
 import { ProfileDto } from './profile.dto';
 import { UserDto } from './user.dto';
 import { User } from './user.entity';
@@ -47,9 +48,9 @@ export class UsersController {
   async update(
     @CurrentSession() session: AccessClaims,
     @Body() body: ProfileDto,
-    @WechatAppId() appId: string,
+    @CurrentWechatApp() app: WechatApp,
   ): Promise<UserDto> {
-    return UserDto.from(await this.users.updateProfile(await this.load(session), body, appId));
+    return UserDto.from(await this.users.updateProfile(await this.load(session), body, app));
   }
 
   private async load(session: AccessClaims): Promise<User> {

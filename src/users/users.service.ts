@@ -7,6 +7,7 @@ import { Clock } from '../common/clock';
 import { LeanStatements } from '../database/lean-statements';
 import { isUniqueViolation } from '../database/unique-violation';
 import { NicknameScreen } from '../wechat/nickname-screen';
+import type { WechatApp } from '../wechat/wechat-app';
 import { User } from './user.entity';
 import { WechatAccount } from './wechat-account.entity';
 
@@ -52,19 +53,19 @@ export class UsersService {
   }
 
   /**
-   * `appId`: the mini-program the request comes from; a new nickname is
+   * `app`: the mini-program the request comes from; a new nickname is
    * checked by WeChat as written by the user's openid there.
    */
   async updateProfile(
     user: User,
     profile: { nickname?: string; avatarUrl?: string },
-    appId: string,
+    app: WechatApp,
   ): Promise<User> {
     // An unchanged nickname was already accepted: no WeChat call for it.
     if (profile.nickname !== undefined && profile.nickname !== user.nickname) {
-      const account = await this.accounts.findOneBy({ userId: user.id, appId });
+      const account = await this.accounts.findOneBy({ userId: user.id, appId: app.id });
       await this.nicknames.screenNickname(profile.nickname, {
-        appId,
+        app,
         openid: account?.openid,
         label: `user ${user.id}`,
       });

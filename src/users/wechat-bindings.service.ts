@@ -6,13 +6,8 @@ import { Clock } from '../common/clock';
 import { isDeadlock } from '../database/deadlock';
 import { isUniqueViolation } from '../database/unique-violation';
 import { User } from './user.entity';
+import type { WechatIdentity } from '../wechat/wechat-identity';
 import { WechatAccount } from './wechat-account.entity';
-
-/** A WeChat account as wx.login reveals it in one mini-program. */
-export interface WechatIdentity {
-  openid: string;
-  unionid?: string;
-}
 
 /**
  * What vouches for a binding: a phone proof (a getPhoneNumber code, or the

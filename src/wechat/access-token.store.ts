@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { isUniqueViolation } from '../database/unique-violation';
+import { StoredToken } from './app-token';
 import { WechatAccessToken } from './wechat-access-token.entity';
 
 /** WeChat's limits on stable_token force_refresh, per app. */
@@ -10,16 +11,10 @@ export const FORCE_REFRESH_PER_DAY = 20;
 /** WeChat's daily limits reset at midnight China time (UTC+8). */
 const CHINA_OFFSET_MS = 8 * 3_600_000;
 
-export interface StoredToken {
-  token: string;
-  expiresAt: number;
-}
-
 /**
- * The shared table that makes N instances behave as one WeChat client: the
- * live token, and a lease row taken with a conditional UPDATE so exactly one
- * instance fetches at a time. A lease expires on its own, so a holder that
- * crashed mid-fetch blocks the others only until `lease_until`.
+ * The rows of `wechat_access_tokens`, one per app: the live token, the lease
+ * columns (taken with a conditional UPDATE, see AccessTokenLease) and the
+ * shared force_refresh budget.
  */
 @Injectable()
 export class AccessTokenStore {

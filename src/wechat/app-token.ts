@@ -1,7 +1,12 @@
-import { StoredToken } from './access-token.store';
 import { WechatMisconfiguredError } from './wechat.errors';
 
-/** What this process knows about one app's token. */
+/** An access token and the instant it stops working. */
+export interface StoredToken {
+  token: string;
+  expiresAt: number;
+}
+
+/** What this process knows about one app's access token: its slot. */
 export class AppToken {
   held: StoredToken | undefined;
   inFlight: Promise<StoredToken> | undefined;
@@ -17,8 +22,12 @@ export class AppToken {
   misconfigured: { error: WechatMisconfiguredError; retryAt: number } | undefined;
 
   constructor(
-    readonly appId: string,
     /** `<appid>:<mode>`: the row in wechat_access_tokens. */
     readonly key: string,
   ) {}
+
+  /** Not rejected, and with more than `marginMs` left at `now`. */
+  acceptable(token: StoredToken, now: number, marginMs: number): boolean {
+    return token.token !== this.rejected && now < token.expiresAt - marginMs;
+  }
 }

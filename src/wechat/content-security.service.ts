@@ -38,7 +38,7 @@ export class ContentSecurityService implements NicknameScreen {
     if (!this.config.contentCheck) return;
     if (!author.openid) {
       this.logger.log(
-        `Nickname content check skipped for ${author.label}: no openid known in ${author.appId}`,
+        `Nickname content check skipped for ${author.label}: no openid known in ${author.app.id}`,
       );
       return;
     }
@@ -73,9 +73,9 @@ export class ContentSecurityService implements NicknameScreen {
         this.accessTokens,
         this.clock,
         this.config.timeoutMs,
-        author.appId,
+        author.app,
         (token, timeoutMs) =>
-          this.client.msgSecCheck(token, { content, openid }, { timeoutMs, appId: author.appId }),
+          this.client.msgSecCheck(author.app, token, { content, openid }, { timeoutMs }),
         // An outage accepts the nickname: waiting longer would buy nothing.
         { retryTransient: false },
       );

@@ -3,13 +3,12 @@ import type { ConfigType } from '@nestjs/config';
 import { Clock } from '../common/clock';
 import { wechatConfig } from '../config/wechat.config';
 import { WechatApiClient } from './wechat-api.client';
+import { WechatApp } from './wechat-app';
+import type { WechatIdentity } from './wechat-identity';
 import { WechatBadResponseError } from './wechat.errors';
 import { callWithOneRetry } from './wechat-retry';
 
-export interface WechatIdentity {
-  openid: string;
-  unionid?: string;
-}
+export type { WechatIdentity } from './wechat-identity';
 
 const ID = /^[\w-]{1,64}$/;
 
@@ -31,11 +30,11 @@ export class LoginSessionService {
     private readonly config: ConfigType<typeof wechatConfig>,
   ) {}
 
-  /** `appId`: the mini-program that called wx.login (default: the primary app). */
-  async resolveLogin(loginCode: string, appId?: string): Promise<WechatIdentity> {
+  /** `app`: the mini-program that called wx.login. */
+  async resolveLogin(app: WechatApp, loginCode: string): Promise<WechatIdentity> {
     // -1 (busy) and transport failures get one retry, like the phone call.
     const answer = await callWithOneRetry(this.clock, this.config.timeoutMs, (timeLeft) =>
-      this.client.code2Session(loginCode, { appId, timeoutMs: timeLeft() }),
+      this.client.code2Session(app, loginCode, { timeoutMs: timeLeft() }),
     );
     const { openid, unionid } = answer;
     if (typeof openid !== 'string' || !ID.test(openid)) {

@@ -1,6 +1,8 @@
+import type { WechatApp } from './wechat-app';
+
 /** Who wrote a nickname: the mini-program, and the user's openid there when one is known. */
 export interface NicknameAuthor {
-  appId: string;
+  app: WechatApp;
   openid?: string;
   /** Names the request in log lines, e.g. `user 3f2a…` or `registration of 138****8000`. */
   label: string;

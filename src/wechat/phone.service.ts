@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import { wechatConfig } from '../config/wechat.config';
 import { AccessTokenService } from './access-token.service';
 import { PhoneNumberAnswer, WechatApiClient } from './wechat-api.client';
+import { WechatApp } from './wechat-app';
 import { WechatBadResponseError } from './wechat.errors';
 import { callWithHeldToken } from './wechat-retry';
 
@@ -31,10 +32,10 @@ export class PhoneService {
     private readonly config: ConfigType<typeof wechatConfig>,
   ) {}
 
-  /** `appId`: the mini-program the code was minted in (default: the primary app). */
-  async resolvePhone(code: string, appId = this.config.appId): Promise<VerifiedPhone> {
-    const answer = await this.callWithOneRetry(code, appId);
-    return this.parse(answer, appId);
+  /** `app`: the mini-program the code was minted in. */
+  async resolvePhone(app: WechatApp, code: string): Promise<VerifiedPhone> {
+    const answer = await this.callWithOneRetry(app, code);
+    return this.parse(answer, app);
   }
 
   /**
@@ -42,18 +43,18 @@ export class PhoneService {
    * a rejected token (after dropping it, compare-and-expire), busy (-1) or a
    * transport failure. Bad codes (40029/40163) and quota errors never are.
    */
-  private callWithOneRetry(code: string, appId: string): Promise<PhoneNumberAnswer> {
+  private callWithOneRetry(app: WechatApp, code: string): Promise<PhoneNumberAnswer> {
     return callWithHeldToken(
       this.accessTokens,
       this.clock,
       this.config.timeoutMs,
-      appId,
-      (token, timeoutMs) => this.client.getUserPhoneNumber(token, code, { timeoutMs, appId }),
+      app,
+      (token, timeoutMs) => this.client.getUserPhoneNumber(app, token, code, { timeoutMs }),
     );
   }
 
   /** Never trust an answer that is not what WeChat documents. */
-  private parse(answer: PhoneNumberAnswer, appId: string): VerifiedPhone {
+  private parse(answer: PhoneNumberAnswer, app: WechatApp): VerifiedPhone {
     const info = answer.phone_info;
     if (typeof info !== 'object' || info === null) {
       throw new WechatBadResponseError('phone_info missing');
@@ -70,7 +71,7 @@ export class PhoneService {
       typeof watermark === 'object' && watermark !== null
         ? (watermark as Record<string, unknown>).appid
         : undefined;
-    if (appid !== appId) {
+    if (appid !== app.id) {
       // A code minted for another mini-program must not log anyone into ours.
       throw new WechatBadResponseError('watermark.appid is not our AppID');
     }

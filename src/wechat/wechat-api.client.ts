@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AxiosError, AxiosRequestConfig } from 'axios';
 import { wechatConfig } from '../config/wechat.config';
+import { WechatApp } from './wechat-app';
 import { WECHAT_ENDPOINTS, WechatEndpoint, wechatErrorFor } from './wechat-errcodes';
 import {
   WechatBadResponseError,
@@ -21,8 +22,6 @@ export type PhoneNumberAnswer = Record<string, unknown>;
 export interface CallOptions {
   /** Milliseconds this call may take; defaults to WECHAT_TIMEOUT_MS. */
   timeoutMs?: number;
-  /** The mini-program the call is for (default: the primary app). */
-  appId?: string;
 }
 
 /**
@@ -40,12 +39,6 @@ export class WechatApiClient {
     private readonly config: ConfigType<typeof wechatConfig>,
   ) {}
 
-  private secretOf(appId: string): string {
-    const app = this.config.apps.find((candidate) => candidate.appId === appId);
-    if (!app) throw new Error(`unknown app ${appId}`);
-    return app.secret;
-  }
-
   /**
    * stable mode: `POST /cgi-bin/stable_token` in normal mode, which hands back
    * the live token instead of rotating it; `forceRefresh` (rationed by
@@ -53,21 +46,17 @@ export class WechatApiClient {
    * classic mode: `GET /cgi-bin/token`, which rotates on every call.
    */
   async fetchAccessToken(
-    options: { forceRefresh?: boolean; appId?: string } = {},
+    app: WechatApp,
+    options: { forceRefresh?: boolean } = {},
   ): Promise<FetchedAccessToken> {
-    const appId = options.appId ?? this.config.appId;
-    const credentials = {
-      grant_type: 'client_credential',
-      appid: appId,
-      secret: this.secretOf(appId),
-    };
+    const credentials = { grant_type: 'client_credential', appid: app.id, secret: app.secret };
     const data =
-      this.config.tokenMode === 'stable'
-        ? await this.call('stable_token', appId, {
+      app.tokenMode === 'stable'
+        ? await this.call('stable_token', app, {
             method: 'POST',
             data: { ...credentials, force_refresh: options.forceRefresh === true },
           })
-        : await this.call('token', appId, { method: 'GET', params: credentials });
+        : await this.call('token', app, { method: 'GET', params: credentials });
     const accessToken = data.access_token;
     const expiresIn = data.expires_in;
     if (
@@ -84,13 +73,14 @@ export class WechatApiClient {
 
   /** The access token goes in the query string, the code in the JSON body. */
   getUserPhoneNumber(
+    app: WechatApp,
     accessToken: string,
     code: string,
     options: CallOptions = {},
   ): Promise<PhoneNumberAnswer> {
     return this.call(
       'getuserphonenumber',
-      options.appId,
+      app,
       {
         method: 'POST',
         params: { access_token: accessToken },
@@ -106,13 +96,14 @@ export class WechatApiClient {
    * the JSON body.
    */
   msgSecCheck(
+    app: WechatApp,
     accessToken: string,
     check: { content: string; openid: string },
     options: CallOptions = {},
   ): Promise<Record<string, unknown>> {
     return this.call(
       'msg_sec_check',
-      options.appId,
+      app,
       {
         method: 'POST',
         params: { access_token: accessToken },
@@ -123,16 +114,19 @@ export class WechatApiClient {
   }
 
   /** wx.login's code → openid (+ unionid). Needs no access token. */
-  code2Session(jsCode: string, options: CallOptions = {}): Promise<Record<string, unknown>> {
-    const appId = options.appId ?? this.config.appId;
+  code2Session(
+    app: WechatApp,
+    jsCode: string,
+    options: CallOptions = {},
+  ): Promise<Record<string, unknown>> {
     return this.call(
       'jscode2session',
-      appId,
+      app,
       {
         method: 'GET',
         params: {
-          appid: appId,
-          secret: this.secretOf(appId),
+          appid: app.id,
+          secret: app.secret,
           js_code: jsCode,
           grant_type: 'authorization_code',
         },
@@ -143,7 +137,7 @@ export class WechatApiClient {
 
   private async call(
     endpoint: WechatEndpoint,
-    appId: string | undefined,
+    app: WechatApp,
     request: AxiosRequestConfig,
     options: CallOptions = {},
   ): Promise<Record<string, unknown>> {
@@ -184,7 +178,7 @@ export class WechatApiClient {
         throw new WechatBadResponseError('errcode is not a number');
       }
       const error = wechatErrorFor(endpoint, errcode);
-      this.logErrcode(endpoint, appId, errcode, answer.errmsg, error);
+      this.logErrcode(endpoint, app.id, errcode, answer.errmsg, error);
       throw error;
     }
     return answer;
@@ -197,14 +191,14 @@ export class WechatApiClient {
    */
   private logErrcode(
     endpoint: WechatEndpoint,
-    appId: string | undefined,
+    appId: string,
     errcode: number,
     errmsg: unknown,
     error: Error,
   ): void {
     const text = typeof errmsg === 'string' ? errmsg.replace(/\s+/g, ' ').slice(0, 300) : '';
     const line =
-      `WeChat ${WECHAT_ENDPOINTS[endpoint]}${appId ? ` (app ${appId})` : ''} answered errcode ${errcode}` +
+      `WeChat ${WECHAT_ENDPOINTS[endpoint]} (app ${appId}) answered errcode ${errcode}` +
       ` (errmsg: ${JSON.stringify(text)})`;
     if (error instanceof WechatMisconfiguredError) {
       this.logger.error(`${line}: ${error.hint}`);

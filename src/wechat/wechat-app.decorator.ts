@@ -2,15 +2,12 @@ import {
   applyDecorators,
   createParamDecorator,
   ExecutionContext,
-  Inject,
   Injectable,
   PipeTransform,
 } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { ApiHeader } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { AppError } from '../common/app-error';
-import { wechatConfig } from '../config/wechat.config';
+import { WechatApp, WechatApps } from './wechat-app';
 
 export const APPID_HEADER = 'X-WX-AppId';
 /** WeChat's client sends `Referer: https://servicewechat.com/{appid}/{version}/page-frame.html`. */
@@ -25,23 +22,13 @@ const RequestedAppId = createParamDecorator(
   },
 );
 
-/** Checks the named app against the configuration; with one app, naming it is optional. */
+/** Turns the AppID a request names into the configured app, once per request. */
 @Injectable()
-export class ResolveWechatAppPipe implements PipeTransform<string | undefined, string> {
-  constructor(@Inject(wechatConfig.KEY) private readonly config: ConfigType<typeof wechatConfig>) {}
+export class ResolveWechatAppPipe implements PipeTransform<string | undefined, WechatApp> {
+  constructor(private readonly apps: WechatApps) {}
 
-  transform(requested: string | undefined): string {
-    if (requested === undefined) {
-      if (this.config.apps.length === 1) return this.config.appId;
-      throw new AppError(
-        'UNKNOWN_APPID',
-        `Several mini-programs are served here: name yours with the ${APPID_HEADER} header`,
-      );
-    }
-    if (!this.config.apps.some((app) => app.appId === requested)) {
-      throw new AppError('UNKNOWN_APPID', 'This backend does not serve that mini-program');
-    }
-    return requested;
+  transform(requested: string | undefined): WechatApp {
+    return this.apps.resolve(requested, `the ${APPID_HEADER} header`);
   }
 }
 
@@ -49,10 +36,10 @@ export class ResolveWechatAppPipe implements PipeTransform<string | undefined, s
  * The mini-program a request comes from: the X-WX-AppId header, else the
  * servicewechat.com Referer WeChat's client sends, else the only app.
  */
-export const WechatAppId = (): ParameterDecorator =>
+export const CurrentWechatApp = (): ParameterDecorator =>
   RequestedAppId(undefined, ResolveWechatAppPipe);
 
-/** Documents the header on routes that take @WechatAppId(). */
+/** Documents the header on routes that take @CurrentWechatApp(). */
 export const ApiWechatAppHeader = (): MethodDecorator & ClassDecorator =>
   applyDecorators(
     ApiHeader({

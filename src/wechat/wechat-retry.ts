@@ -1,5 +1,6 @@
 import { Clock } from '../common/clock';
 import type { AccessTokenService } from './access-token.service';
+import type { WechatApp } from './wechat-app';
 import {
   isTransientWechatError,
   WechatCodeInvalidError,
@@ -36,7 +37,7 @@ export async function callWithOneRetry<T>(
     return await attempt(() => Math.min(timeoutMs, deadline - clock.now()));
   } catch (error) {
     if (retryTransient && isTransientWechatError(error)) {
-      await sleep(RETRY_BACKOFF_MS * (1 + Math.random()));
+      await clock.sleep(Math.round(RETRY_BACKOFF_MS * (1 + Math.random())));
     } else if (!(await mayRetry(error))) {
       throw error;
     }
@@ -69,7 +70,7 @@ export function callWithHeldToken<T>(
   accessTokens: Pick<AccessTokenService, 'getToken' | 'invalidate'>,
   clock: Clock,
   timeoutMs: number,
-  appId: string,
+  app: WechatApp,
   call: (accessToken: string, timeoutMs: number) => Promise<T>,
   options: { retryTransient?: boolean } = {},
 ): Promise<T> {
@@ -78,18 +79,14 @@ export function callWithHeldToken<T>(
     clock,
     timeoutMs,
     async (timeLeft) => {
-      token = await accessTokens.getToken(appId);
+      token = await accessTokens.getToken(app);
       return call(token, timeLeft());
     },
     async (error) => {
       if (!(error instanceof WechatTokenRejectedError)) return false;
-      await accessTokens.invalidate(token, appId);
+      await accessTokens.invalidate(app, token);
       return true;
     },
     options,
   );
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -7,7 +7,10 @@ import { simulatorAdapter } from './simulator/simulator-http.adapter';
 import { WechatSimulator } from './simulator/wechat-simulator';
 import { WechatSimulatorModule } from './simulator/wechat-simulator.module';
 import { AccessTokenFetcher } from './access-token.fetcher';
+import { AccessTokenLease } from './access-token.lease';
+import { AccessTokenScheduler } from './access-token.scheduler';
 import { AccessTokenService } from './access-token.service';
+import { AccessTokenHealth } from './access-token.status';
 import { AccessTokenStore } from './access-token.store';
 import { ContentSecurityService } from './content-security.service';
 import { NicknameScreen } from './nickname-screen';
@@ -15,6 +18,8 @@ import { WechatAccessToken } from './wechat-access-token.entity';
 import { LoginSessionService } from './login-session.service';
 import { PhoneService } from './phone.service';
 import { WechatApiClient } from './wechat-api.client';
+import { WechatApps } from './wechat-app';
+import { ResolveWechatAppPipe } from './wechat-app.decorator';
 
 /** Concurrent connections to WeChat per instance; further calls wait for a free one. */
 const WECHAT_MAX_SOCKETS = 64;
@@ -25,9 +30,10 @@ export interface WechatModuleOptions {
 }
 
 /**
- * Everything that talks to WeChat. The rest of the app sees only
- * PhoneService and AccessTokenService; the HTTP transport is the real network
- * or, in simulator mode, the in-process stand-in.
+ * Everything that talks to WeChat. The rest of the app sees the configured
+ * apps (WechatApps, resolved per request by @CurrentWechatApp()), PhoneService,
+ * LoginSessionService, the nickname screen and the token health; the HTTP
+ * transport is the real network or, in simulator mode, the in-process stand-in.
  */
 @Module({})
 export class WechatModule {
@@ -55,16 +61,29 @@ export class WechatModule {
         }),
       ],
       providers: [
+        WechatApps,
+        ResolveWechatAppPipe,
         WechatApiClient,
         AccessTokenStore,
         AccessTokenFetcher,
+        AccessTokenLease,
         AccessTokenService,
+        AccessTokenScheduler,
+        AccessTokenHealth,
         PhoneService,
         LoginSessionService,
         ContentSecurityService,
         { provide: NicknameScreen, useExisting: ContentSecurityService },
       ],
-      exports: [AccessTokenService, PhoneService, LoginSessionService, NicknameScreen],
+      exports: [
+        WechatApps,
+        ResolveWechatAppPipe,
+        AccessTokenService,
+        AccessTokenHealth,
+        PhoneService,
+        LoginSessionService,
+        NicknameScreen,
+      ],
     };
   }
 }

@@ -131,12 +131,12 @@ export class FakeWechat {
   }
 
   phoneCode(phoneNumber = '13800138000', countryCode?: string, appId?: string): string {
-    return this.simulator.mintPhoneCode(phoneNumber, countryCode, appId);
+    return this.simulator.mintPhoneCode(appId ?? this.appId, phoneNumber, countryCode);
   }
 
   /** What wx.login would hand the mini-program for this WeChat account. */
   loginCode(openid?: string, unionid?: string, appId?: string): string {
-    return this.simulator.mintLoginCode(openid, unionid, appId);
+    return this.simulator.mintLoginCode(appId ?? this.appId, openid, unionid);
   }
 
   /**

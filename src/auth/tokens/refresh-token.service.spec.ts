@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
+import { openMemoryDatabase } from '../../../test/helpers/memory-database';
 import { DataSource, Repository } from 'typeorm';
 import { FixedClock } from '../../../test/helpers/fixed-clock';
 import { AppError } from '../../common/app-error';
 import { JwtConfig } from '../../config/jwt.config';
-import { buildDataSourceOptions } from '../../database/data-source-options';
 import { User } from '../../users/user.entity';
 import { RefreshToken } from './refresh-token.entity';
 import { REFRESH_REUSE_GRACE_MS, RefreshTokenService } from './refresh-token.service';
@@ -30,11 +30,7 @@ describe('RefreshTokenService', () => {
   let warn: jest.SpyInstance<void, [message: unknown, ...rest: unknown[]]>;
 
   beforeEach(async () => {
-    dataSource = new DataSource(
-      buildDataSourceOptions({ type: 'sqlite', database: ':memory:', url: 'sqlite::memory:' }),
-    );
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    dataSource = await openMemoryDatabase();
     rows = dataSource.getRepository(RefreshToken);
     clock = new FixedClock(Date.parse('2026-01-01T00:00:00.000Z'));
     service = new RefreshTokenService(rows, dataSource, clock, CONFIG);

@@ -7,28 +7,24 @@ import { Clock } from '../../common/clock';
 import { ErrorCode } from '../../common/error-codes';
 import { jwtConfig } from '../../config/jwt.config';
 import { VerifiedPhone } from '../../wechat/phone.service';
+import type { WechatIdentityInApp } from '../../wechat/wechat-identity';
+import {
+  AccessClaims,
+  accessFromWire,
+  accessToWire,
+  ticketFromWire,
+  ticketToWire,
+  TokenType,
+  WireClaims,
+} from './jwt-claims';
 
-/** The `typ` claim keeps the three kinds of token from standing in for each other. */
-export type TokenType = 'access' | 'refresh' | 'register';
+export type { AccessClaims, TokenType } from './jwt-claims';
 
 export interface AccessToken {
   accessToken: string;
   tokenType: 'Bearer';
   /** Seconds until the access token expires. */
   expiresIn: number;
-}
-
-/** Who a verified access token speaks for, and which login (refresh family) it belongs to. */
-export interface AccessClaims {
-  userId: string;
-  familyId: string;
-}
-
-/** A WeChat account (from wx.login in one mini-program) to bind when the ticket is redeemed. */
-export interface WechatAccount {
-  appId: string;
-  openid: string;
-  unionid?: string;
 }
 
 export interface RegistrationTicket {
@@ -39,20 +35,8 @@ export interface RegistrationTicket {
 export interface VerifiedTicket extends VerifiedPhone {
   jti: string;
   expiresAt: Date;
-  account?: WechatAccount;
-}
-
-interface Claims {
-  sub: string;
-  typ: TokenType;
-  jti?: string;
-  cc?: string;
-  pure?: string;
-  fam?: string;
-  oid?: string;
-  uid?: string;
-  oapp?: string;
-  exp: number;
+  /** The WeChat identity (from wx.login in one mini-program) to bind when the ticket is redeemed. */
+  account?: WechatIdentityInApp;
 }
 
 const ISSUER = 'wx-phone-login';
@@ -78,58 +62,42 @@ export class TokenService {
   ) {}
 
   async signAccessToken(claims: AccessClaims): Promise<AccessToken> {
-    const accessToken = await this.sign(
-      { sub: claims.userId, typ: 'access', fam: claims.familyId },
-      this.config.accessTtlSec,
-    );
+    const accessToken = await this.sign(accessToWire(claims), this.config.accessTtlSec);
     return { accessToken, tokenType: 'Bearer', expiresIn: this.config.accessTtlSec };
   }
 
   /** Proof, for a short while, that WeChat verified this phone: the only way to register. */
   async issueRegistrationTicket(
     phone: VerifiedPhone,
-    account?: WechatAccount,
+    account?: WechatIdentityInApp,
   ): Promise<RegistrationTicket> {
     const ttl = this.config.registrationTicketTtlSec;
     const registrationTicket = await this.sign(
-      {
-        sub: phone.phoneNumber,
-        typ: 'register',
-        jti: randomUUID(),
-        cc: phone.countryCode,
-        pure: phone.purePhoneNumber,
-        ...(account ? { oapp: account.appId, oid: account.openid, uid: account.unionid } : {}),
-      },
+      ticketToWire({ phone, jti: randomUUID(), account }),
       ttl,
     );
     return { registrationTicket, registrationTicketExpiresIn: ttl };
   }
 
   async verifyAccessToken(token: string): Promise<AccessClaims> {
-    const claims = await this.verify(token, 'access');
-    if (!claims.fam) throw new AppError(REJECTION.access, 'This is not an access token');
-    return { userId: claims.sub, familyId: claims.fam };
+    const claims = accessFromWire(await this.verify(token, 'access'));
+    if (!claims) throw new AppError(REJECTION.access, 'This is not an access token');
+    return claims;
   }
 
   async verifyRegistrationTicket(token: string): Promise<VerifiedTicket> {
-    const claims = await this.verify(token, 'register');
-    if (!claims.jti || !claims.cc || !claims.pure) {
-      throw new AppError(REJECTION.register, 'The registration ticket is not valid');
-    }
+    const wire = await this.verify(token, 'register');
+    const ticket = ticketFromWire(wire);
+    if (!ticket) throw new AppError(REJECTION.register, 'The registration ticket is not valid');
     return {
-      phoneNumber: claims.sub,
-      countryCode: claims.cc,
-      purePhoneNumber: claims.pure,
-      jti: claims.jti,
-      expiresAt: new Date(claims.exp * 1000),
-      account:
-        claims.oid && claims.oapp
-          ? { appId: claims.oapp, openid: claims.oid, unionid: claims.uid }
-          : undefined,
+      ...ticket.phone,
+      jti: ticket.jti,
+      expiresAt: new Date(wire.exp * 1000),
+      account: ticket.account,
     };
   }
 
-  private sign(claims: Omit<Claims, 'exp'>, ttlSec: number): Promise<string> {
+  private sign(claims: Omit<WireClaims, 'exp'>, ttlSec: number): Promise<string> {
     const iat = Math.floor(this.clock.now() / 1000);
     return this.jwt.signAsync(
       { ...claims, iat },
@@ -137,10 +105,10 @@ export class TokenService {
     );
   }
 
-  private async verify(token: string, typ: TokenType): Promise<Claims> {
-    let claims: Claims;
+  private async verify(token: string, typ: TokenType): Promise<WireClaims> {
+    let claims: WireClaims;
     try {
-      claims = await this.jwt.verifyAsync<Claims>(token, {
+      claims = await this.jwt.verifyAsync<WireClaims>(token, {
         algorithms: ['HS256'],
         issuer: ISSUER,
         clockTimestamp: Math.floor(this.clock.now() / 1000),

@@ -26,7 +26,7 @@ describe('WechatSimulator msg_sec_check', () => {
       query: {
         appid: app.appId,
         secret: app.secret,
-        js_code: simulator.mintLoginCode(openid, undefined, app.appId),
+        js_code: simulator.mintLoginCode(app.appId, openid),
         grant_type: 'authorization_code',
       },
       body: undefined,

@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../auth/public.decorator';
-import { AppError } from '../../common/app-error';
 import { ApiErrors } from '../../common/swagger/api-errors.decorator';
+import { WechatApp } from '../wechat-app';
+import { ApiWechatAppHeader, CurrentWechatApp } from '../wechat-app.decorator';
 import {
   InjectedFaultDto,
   InjectFaultDto,
@@ -15,7 +16,8 @@ import { WechatSimulator } from './wechat-simulator';
 /**
  * Plays the part of the mini-program's WeChat client: hands out the codes that
  * `<button open-type="getPhoneNumber">` and `wx.login()` would. Mounted only
- * when WECHAT_SIMULATOR is on.
+ * when WECHAT_SIMULATOR is on. The app is named as on the login routes (the
+ * X-WX-AppId header or WeChat's Referer), so a client mints and logs in alike.
  */
 @ApiTags('simulator')
 @Public()
@@ -31,10 +33,9 @@ export class SimulatorController {
   })
   @ApiOkResponse({ type: MintedCodeDto })
   @ApiErrors('VALIDATION_FAILED', 'INVALID_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'UNKNOWN_APPID')
-  mintPhoneCode(@Body() body: MintPhoneCodeDto): MintedCodeDto {
-    return {
-      code: this.simulator.mintPhoneCode(body.phoneNumber, body.countryCode, this.app(body.appId)),
-    };
+  @ApiWechatAppHeader()
+  mintPhoneCode(@Body() body: MintPhoneCodeDto, @CurrentWechatApp() app: WechatApp): MintedCodeDto {
+    return { code: this.simulator.mintPhoneCode(app.id, body.phoneNumber, body.countryCode) };
   }
 
   @Post('login-codes')
@@ -45,8 +46,9 @@ export class SimulatorController {
   })
   @ApiOkResponse({ type: MintedCodeDto })
   @ApiErrors('VALIDATION_FAILED', 'INVALID_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'UNKNOWN_APPID')
-  mintLoginCode(@Body() body: MintLoginCodeDto): MintedCodeDto {
-    return { code: this.simulator.mintLoginCode(body.openid, body.unionid, this.app(body.appId)) };
+  @ApiWechatAppHeader()
+  mintLoginCode(@Body() body: MintLoginCodeDto, @CurrentWechatApp() app: WechatApp): MintedCodeDto {
+    return { code: this.simulator.mintLoginCode(app.id, body.openid, body.unionid) };
   }
 
   @Post('faults')
@@ -67,13 +69,5 @@ export class SimulatorController {
       api: body.api,
       pending: this.simulator.faults.add(body.api, body.errcode, body.count ?? 1),
     };
-  }
-
-  private app(appId: string | undefined): string {
-    if (appId === undefined) return this.simulator.appId;
-    if (!this.simulator.hasApp(appId)) {
-      throw new AppError('UNKNOWN_APPID', 'The simulator does not serve that mini-program');
-    }
-    return appId;
   }
 }

@@ -13,15 +13,7 @@ import {
 import { WECHAT_ENDPOINTS, WechatEndpoint } from '../wechat-errcodes';
 import { MAX_FAULT_COUNT } from './simulator-faults';
 
-class ForApp {
-  @ApiPropertyOptional({ description: 'A simulated mini-program; the primary one when omitted.' })
-  @Length(1, 64)
-  @IsString()
-  @IsOptional()
-  appId?: string;
-}
-
-export class MintPhoneCodeDto extends ForApp {
+export class MintPhoneCodeDto {
   @ApiProperty({
     example: '13800138000',
     description: 'National number, or E.164 (`+8613800138000`).',
@@ -39,7 +31,7 @@ export class MintPhoneCodeDto extends ForApp {
   countryCode?: string;
 }
 
-export class MintLoginCodeDto extends ForApp {
+export class MintLoginCodeDto {
   @ApiPropertyOptional({ description: 'Random when omitted.', example: 'o_sim_alice' })
   @IsOptional()
   @IsString()

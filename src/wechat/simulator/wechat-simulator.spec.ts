@@ -27,7 +27,7 @@ describe('WechatSimulator.forgetTokensExpiringBefore', () => {
       method: 'POST',
       path: '/wxa/business/getuserphonenumber',
       query: { access_token: accessToken },
-      body: { code: simulator.mintPhoneCode('13800138000') },
+      body: { code: simulator.mintPhoneCode(APP.appId, '13800138000') },
     }).body.errcode;
   }
 
@@ -75,7 +75,7 @@ describe('WechatSimulator tokens and faults', () => {
       '/wxa/business/getuserphonenumber',
       { access_token: accessToken },
       {
-        code: simulator.mintPhoneCode('13800138000'),
+        code: simulator.mintPhoneCode(APP.appId, '13800138000'),
       },
     ).errcode;
 

@@ -65,20 +65,12 @@ export class WechatSimulator {
   ) {
     if (apps.length === 0) throw new Error('the simulator needs at least one app');
     this.secrets = new Map(apps.map((app) => [app.appId, app.secret]));
-    this.appId = apps[0].appId;
     this.contentCheck = new SimulatedContentCheck(clock, options.riskyWords ?? ['违禁词']);
     this.tokens = new SimulatedTokens(clock, this.secrets);
   }
 
-  /** The primary app: codes are minted for it unless another is named. */
-  readonly appId: string;
-
-  hasApp(appId: string): boolean {
-    return this.secrets.has(appId);
-  }
-
   /** `13800138000` or `+8613800138000`; countryCode defaults to 86. */
-  mintPhoneCode(phoneNumber: string, countryCode?: string, appId = this.appId): string {
+  mintPhoneCode(appId: string, phoneNumber: string, countryCode?: string): string {
     const { purePhoneNumber, country } = splitPhone(phoneNumber, countryCode);
     const code = randomCode();
     this.phoneCodes.set(code, {
@@ -91,7 +83,7 @@ export class WechatSimulator {
     return code;
   }
 
-  mintLoginCode(openid?: string, unionid?: string, appId = this.appId): string {
+  mintLoginCode(appId: string, openid?: string, unionid?: string): string {
     const code = randomCode();
     this.loginCodes.set(code, {
       appId,

@@ -1,7 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppError } from '../common/app-error';
-
 import { AccessClaims } from './tokens/token.service';
 
 const sessions = new WeakMap<Request, AccessClaims>();
