@@ -3,8 +3,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
-import { isDeadlock } from '../database/deadlock';
-import { isUniqueViolation } from '../database/unique-violation';
+import { isDeadlock } from '../common/database/deadlock';
+import { isUniqueViolation } from '../common/database/unique-violation';
 import { User } from './user.entity';
 import { WechatAccount } from './wechat-account.entity';
 

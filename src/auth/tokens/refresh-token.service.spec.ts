@@ -6,6 +6,7 @@ import { JwtConfig } from '../../config/jwt.config';
 import { buildDataSourceOptions } from '../../database/data-source-options';
 import { User } from '../../users/user.entity';
 import { RefreshToken } from './refresh-token.entity';
+import { RefreshTokenRepository } from './refresh-token.repository';
 import { REFRESH_REUSE_GRACE_MS, RefreshTokenService } from './refresh-token.service';
 
 const DAY = 86_400_000;
@@ -37,7 +38,7 @@ describe('RefreshTokenService', () => {
     await dataSource.runMigrations();
     rows = dataSource.getRepository(RefreshToken);
     clock = new FixedClock(Date.parse('2026-01-01T00:00:00.000Z'));
-    service = new RefreshTokenService(rows, dataSource, clock, CONFIG);
+    service = new RefreshTokenService(new RefreshTokenRepository(rows, dataSource), clock, CONFIG);
     await dataSource.getRepository(User).insert({
       id: USER_ID,
       phoneNumber: '+8613800138000',
@@ -146,7 +147,7 @@ describe('RefreshTokenService', () => {
   it('applies a shortened SESSION_MAX_AGE to families that already exist', async () => {
     const login = await service.issue(USER_ID);
     advance(8 * DAY);
-    const shorter = new RefreshTokenService(rows, dataSource, clock, {
+    const shorter = new RefreshTokenService(new RefreshTokenRepository(rows, dataSource), clock, {
       ...CONFIG,
       sessionMaxAgeSec: 7 * 86_400,
     });

@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { DatabaseConfig } from '../../config/database.config';
+import { buildDataSourceOptions } from '../data-source-options';
+import { migrationsFor } from '.';
+
+/**
+ * Users stored before per-app bindings carry the openid of the one
+ * mini-program configured then. The migration moves them to that AppID, taken
+ * from the configuration it is given, and refuses to guess one.
+ */
+describe('PerAppWechatAccounts migration', () => {
+  let dir: string;
+  let db: DatabaseConfig;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'per-app-'));
+    const database = join(dir, 'app.sqlite');
+    db = { type: 'sqlite', database, url: `sqlite:${database}` };
+    // The schema as it was before the migration, with one bound user.
+    const before = new DataSource({
+      ...buildDataSourceOptions(db),
+      migrations: migrationsFor().slice(0, 3),
+    });
+    await before.initialize();
+    await before.runMigrations();
+    await before.query(
+      'INSERT INTO users (id, phone_number, country_code, pure_phone_number, openid, ' +
+        "created_at, updated_at) VALUES ('u1', '+8613800138000', '86', '13800138000', " +
+        "'o-legacy', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    );
+    await before.destroy();
+  });
+
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function migrate(primaryAppId?: string): Promise<DataSource> {
+    const dataSource = new DataSource(buildDataSourceOptions(db, { primaryAppId }));
+    await dataSource.initialize();
+    try {
+      await dataSource.runMigrations();
+    } catch (error) {
+      await dataSource.destroy();
+      throw error;
+    }
+    return dataSource;
+  }
+
+  it('binds the stored openids to the configured primary AppID', async () => {
+    const dataSource = await migrate('wx1234567890abcdef');
+    const accounts = await dataSource.query<unknown[]>(
+      'SELECT user_id, app_id, openid FROM wechat_accounts',
+    );
+    await dataSource.destroy();
+
+    expect(accounts).toEqual([{ user_id: 'u1', app_id: 'wx1234567890abcdef', openid: 'o-legacy' }]);
+  });
+
+  it('fails, changing nothing, when no AppID is configured (never the simulator’s)', async () => {
+    // TypeORM reports the failed migration on the console before rethrowing.
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    await expect(migrate(undefined)).rejects.toThrow(/WECHAT_APPID/);
+    log.mockRestore();
+
+    const check = new DataSource({ ...buildDataSourceOptions(db), migrations: [] });
+    await check.initialize();
+    const users = await check.query<unknown[]>('SELECT openid FROM users');
+    const tables = await check.query<unknown[]>(
+      "SELECT name FROM sqlite_master WHERE name = 'wechat_accounts'",
+    );
+    await check.destroy();
+    expect(users).toEqual([{ openid: 'o-legacy' }]);
+    expect(tables).toEqual([]);
+  });
+
+  it('needs no AppID when there is nothing to move', async () => {
+    rmSync(db.type === 'sqlite' ? db.database : '', { force: true });
+    const dataSource = await migrate(undefined);
+    expect(await dataSource.query('SELECT * FROM wechat_accounts')).toEqual([]);
+    await dataSource.destroy();
+  });
+});
