@@ -33,7 +33,7 @@ export interface AccessTokenStatus {
 }
 
 /**
- * Central control of the WeChat access token (CONTRACT §3), per app, across
+ * Central control of the WeChat access token (see the README), per app, across
  * every instance that shares the database:
  *
  * - one live token per app, in `wechat_access_tokens`; a starting instance

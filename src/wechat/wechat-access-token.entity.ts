@@ -10,7 +10,7 @@ const epochMs: ValueTransformer = {
 /**
  * The one live WeChat access token of an app, shared by every instance, and
  * the lease that lets exactly one instance fetch a new one at a time
- * (CONTRACT §3, "central control").
+ * (README, "Several instances: one token for all").
  */
 @Entity('wechat_access_tokens')
 export class WechatAccessToken {
