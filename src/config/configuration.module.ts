@@ -1,15 +1,14 @@
-import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
+import { DynamicModule, Global, Module, ValueProvider } from '@nestjs/common';
 import { appConfig } from './app.config';
 import { databaseConfig } from './database.config';
 import { jwtConfig } from './jwt.config';
-import { Configuration, MigrationConfig } from './load-config';
+import { Configuration } from './load-config';
 import { rateLimitConfig } from './rate-limit.config';
 import { serverConfig } from './server.config';
 import { wechatConfig } from './wechat.config';
 
 /** Injection token of the migrations' part of the configuration. */
 export const MIGRATION_CONFIG = Symbol('MIGRATION_CONFIG');
-export type { MigrationConfig };
 
 /**
  * Provides every typed configuration under its token
@@ -21,7 +20,7 @@ export type { MigrationConfig };
 @Module({})
 export class ConfigurationModule {
   static forRoot(config: Configuration): DynamicModule {
-    const providers: Provider[] = [
+    const providers: ValueProvider[] = [
       { provide: appConfig.KEY, useValue: config.app },
       { provide: databaseConfig.KEY, useValue: config.database },
       { provide: wechatConfig.KEY, useValue: config.wechat },
@@ -33,7 +32,7 @@ export class ConfigurationModule {
     return {
       module: ConfigurationModule,
       providers,
-      exports: providers.map((provider) => (provider as { provide: string | symbol }).provide),
+      exports: providers.map((provider) => provider.provide),
     };
   }
 }

@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { MIGRATION_CONFIG, MigrationConfig } from '../config/configuration.module';
+import { MIGRATION_CONFIG } from '../config/configuration.module';
 import { databaseConfig, DatabaseConfig } from '../config/database.config';
+import { MigrationConfig } from '../config/load-config';
 import { buildDataSourceOptions } from './data-source-options';
 
 /**
