@@ -25,6 +25,9 @@ export class PerAppWechatAccounts1764400000000 implements MigrationInterface {
   }
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    // Checked before any DDL: MySQL commits each CREATE/DROP at once, so a
+    // failure further down would leave a half-migrated schema behind.
+    const primaryApp = await this.appOfStoredOpenids(queryRunner);
     await queryRunner.createTable(
       new Table({
         name: 'wechat_accounts',
@@ -54,16 +57,23 @@ export class PerAppWechatAccounts1764400000000 implements MigrationInterface {
         isUnique: true,
       }),
     );
-    await this.moveBindings(queryRunner);
+    if (primaryApp !== undefined) {
+      await queryRunner.query(
+        'INSERT INTO wechat_accounts (id, user_id, app_id, openid, created_at) ' +
+          'SELECT id, id, ?, openid, updated_at FROM users WHERE openid IS NOT NULL',
+        [primaryApp],
+      );
+    }
     await queryRunner.dropIndex('users', 'UQ_users_openid');
     await queryRunner.dropColumn('users', 'openid');
   }
 
-  private async moveBindings(queryRunner: QueryRunner): Promise<void> {
+  /** The AppID the stored openids belong to; undefined when there are none. */
+  private async appOfStoredOpenids(queryRunner: QueryRunner): Promise<string | undefined> {
     const [{ bound }] = (await queryRunner.query(
       'SELECT COUNT(*) AS bound FROM users WHERE openid IS NOT NULL',
     )) as { bound: number | string }[];
-    if (Number(bound) === 0) return;
+    if (Number(bound) === 0) return undefined;
     if (this.primaryAppId === undefined) {
       throw new Error(
         `users.openid holds ${Number(bound)} openid(s) of the mini-program configured so far, ` +
@@ -71,11 +81,7 @@ export class PerAppWechatAccounts1764400000000 implements MigrationInterface {
           'environment or .env) to that AppID and run the migrations again',
       );
     }
-    await queryRunner.query(
-      'INSERT INTO wechat_accounts (id, user_id, app_id, openid, created_at) ' +
-        'SELECT id, id, ?, openid, updated_at FROM users WHERE openid IS NOT NULL',
-      [this.primaryAppId],
-    );
+    return this.primaryAppId;
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
