@@ -1,8 +1,6 @@
-import { DataSource } from 'typeorm';
 import { parseDatabaseUrl } from '../src/config/database.config';
-import { buildDataSourceOptions } from '../src/database/data-source-options';
-import { migrationsFor } from '../src/database/migrations';
 import { FakeWechat } from './helpers/fake-wechat';
+import { seedLegacyOpenid } from './helpers/legacy-openids';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
 import { startApp } from './helpers/test-app';
 
@@ -16,18 +14,7 @@ describe('openids stored before per-app bindings (e2e)', () => {
 
   beforeEach(async () => {
     db = await createTestDatabase();
-    const before = new DataSource({
-      ...buildDataSourceOptions(parseDatabaseUrl(db.url)),
-      migrations: migrationsFor().slice(0, 3),
-    });
-    await before.initialize();
-    await before.runMigrations();
-    await before.query(
-      'INSERT INTO users (id, phone_number, country_code, pure_phone_number, openid, ' +
-        "created_at, updated_at) VALUES ('u1', '+8613800138000', '86', '13800138000', " +
-        "'o-legacy', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
-    );
-    await before.destroy();
+    await seedLegacyOpenid(parseDatabaseUrl(db.url));
   });
 
   afterEach(() => db.drop());

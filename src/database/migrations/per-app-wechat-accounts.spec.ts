@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { DatabaseConfig } from '../../config/database.config';
+import { seedLegacyOpenid } from '../../../test/helpers/legacy-openids';
 import { buildDataSourceOptions } from '../data-source-options';
-import { migrationsFor } from '.';
 
 /**
  * Users stored before per-app bindings carry the openid of the one
@@ -19,19 +19,7 @@ describe('PerAppWechatAccounts migration', () => {
     dir = mkdtempSync(join(tmpdir(), 'per-app-'));
     const database = join(dir, 'app.sqlite');
     db = { type: 'sqlite', database, url: `sqlite:${database}` };
-    // The schema as it was before the migration, with one bound user.
-    const before = new DataSource({
-      ...buildDataSourceOptions(db),
-      migrations: migrationsFor().slice(0, 3),
-    });
-    await before.initialize();
-    await before.runMigrations();
-    await before.query(
-      'INSERT INTO users (id, phone_number, country_code, pure_phone_number, openid, ' +
-        "created_at, updated_at) VALUES ('u1', '+8613800138000', '86', '13800138000', " +
-        "'o-legacy', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
-    );
-    await before.destroy();
+    await seedLegacyOpenid(db);
   });
 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
