@@ -1,15 +1,17 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { readDatabaseConfig } from './src/config/database.config';
-import { EnvReader } from './src/config/env-reader';
+import { readEnvironment } from './src/config/environment';
+import { loadConfig } from './src/config/load-config';
 import { buildDataSourceOptions } from './src/database/data-source-options';
 
 /**
  * The DataSource for the TypeORM CLI (`npm run migration:run`, `:show`,
- * `:revert`). It reads DATABASE_URL exactly as the app does.
+ * `:revert`). It reads the environment (and `.env`) exactly as the app does,
+ * but needs only DATABASE_URL to be valid: a migration that needs the
+ * primary AppID gets it from the configuration and refuses to guess it.
  */
-const env = new EnvReader(process.env);
-const database = readDatabaseConfig(env);
-if (env.errors.length > 0) throw new Error(env.errors.join('; '));
+const { config, errors } = loadConfig(readEnvironment());
+const problems = errors.filter((error) => error.startsWith('DATABASE_URL '));
+if (problems.length > 0) throw new Error(problems.join('; '));
 
-export default new DataSource(buildDataSourceOptions(database));
+export default new DataSource(buildDataSourceOptions(config.database, config.migrations));

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { INestApplication, LoggerService } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
@@ -6,20 +5,19 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { readAppConfig } from './config/app.config';
-import { EnvReader } from './config/env-reader';
+import { readEnvironment } from './config/environment';
+import { loadConfig } from './config/load-config';
 import { isLoopbackHost, serverConfig } from './config/server.config';
 import { InvalidEnvironmentError } from './config/validate-env';
 import { createLogger } from './common/logger';
 
 async function bootstrap(): Promise<void> {
-  // A local .env is a convenience; variables already set win.
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  const config = readAppConfig(new EnvReader(process.env));
+  const loaded = loadConfig(readEnvironment());
+  const config = loaded.config.app;
   // Only for failures before the app (and its pino logger) exists.
   const bootLogger = createLogger(config);
   try {
-    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(loaded), {
       bufferLogs: true,
     });
     configureApp(app);

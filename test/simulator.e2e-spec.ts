@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { AppModule } from '../src/app.module';
+import { loadConfig } from '../src/config/load-config';
 import { InvalidEnvironmentError } from '../src/config/validate-env';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
 import { startApp, TestApp } from './helpers/test-app';
@@ -147,24 +148,16 @@ describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', (
   });
 
   it('is refused in production, with every problem listed at once', () => {
-    const saved = { ...process.env };
-    process.env.NODE_ENV = 'production';
-    process.env.WECHAT_SIMULATOR = 'true';
-    delete process.env.JWT_SECRET;
+    let thrown: unknown;
     try {
-      let thrown: unknown;
-      try {
-        AppModule.forRoot();
-      } catch (error) {
-        thrown = error;
-      }
-      expect(thrown).toBeInstanceOf(InvalidEnvironmentError);
-      const problems = (thrown as InvalidEnvironmentError).problems.join('\n');
-      expect(problems).toMatch(/WECHAT_SIMULATOR/);
-      expect(problems).toMatch(/JWT_SECRET/);
-    } finally {
-      process.env = saved;
+      AppModule.forRoot(loadConfig({ NODE_ENV: 'production', WECHAT_SIMULATOR: 'true' }));
+    } catch (error) {
+      thrown = error;
     }
+    expect(thrown).toBeInstanceOf(InvalidEnvironmentError);
+    const problems = (thrown as InvalidEnvironmentError).problems.join('\n');
+    expect(problems).toMatch(/WECHAT_SIMULATOR/);
+    expect(problems).toMatch(/JWT_SECRET/);
   });
 });
 

@@ -13,6 +13,7 @@ import { LegacyPhoneController } from './legacy-phone.controller';
 import { PhoneProofBindings } from './phone-proof-bindings';
 import { RegistrationTicketUse } from './registration-ticket-use.entity';
 import { RefreshToken } from './tokens/refresh-token.entity';
+import { RefreshTokenRepository } from './tokens/refresh-token.repository';
 import { RefreshTokenService } from './tokens/refresh-token.service';
 import { TokenService } from './tokens/token.service';
 import { SessionController } from './session.controller';
@@ -37,6 +38,7 @@ import { SessionController } from './session.controller';
     AuthService,
     PhoneProofBindings,
     TokenService,
+    RefreshTokenRepository,
     RefreshTokenService,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { maskPhone } from '../common/mask';
-import { isUniqueViolation } from '../database/unique-violation';
+import { isUniqueViolation } from '../common/database/unique-violation';
 import { UserDto } from '../users/user.dto';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';

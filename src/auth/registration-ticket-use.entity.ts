@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { BYTE_EXACT } from '../database/byte-exact';
+import { BYTE_EXACT } from '../common/database/byte-exact';
 
 /**
  * The jti of every registration ticket that has been spent. Stored in the

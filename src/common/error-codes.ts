@@ -1,6 +1,6 @@
 /**
  * Every machine-readable error `code` the API can return, with its HTTP status.
- * Clients switch on `code`, never on `message` (CONTRACT §2). The OpenAPI
+ * Clients switch on `code`, never on `message` (README, "API"). The OpenAPI
  * document and the global exception filter both read this list.
  */
 export const ERROR_CODES = {

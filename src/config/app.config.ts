@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { EnvReader } from './env-reader';
-import { readFromProcess } from './read-from-process';
+import { providedByAppModule } from './config-token';
 import { readTrustProxy, TrustProxy } from './trust-proxy';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose';
@@ -40,4 +40,4 @@ export function readAppConfig(env: EnvReader): AppConfig {
   };
 }
 
-export const appConfig = registerAs('app', () => readFromProcess(readAppConfig));
+export const appConfig = registerAs('app', providedByAppModule<AppConfig>('app'));

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { EnvReader } from './env-reader';
-import { readFromProcess } from './read-from-process';
+import { providedByAppModule } from './config-token';
 
 export type DatabaseConfig =
   { type: 'sqlite'; database: string; url: string } | { type: 'mysql' | 'mariadb'; url: string };
@@ -48,4 +48,7 @@ export function parseDatabaseUrl(
   return { type: 'sqlite', database: ':memory:', url };
 }
 
-export const databaseConfig = registerAs('database', () => readFromProcess(readDatabaseConfig));
+export const databaseConfig = registerAs(
+  'database',
+  providedByAppModule<DatabaseConfig>('database'),
+);

@@ -1,7 +1,7 @@
 /**
  * Reads raw environment variables into typed values and collects every
  * problem instead of stopping at the first, so boot can report them all at once
- * (CONTRACT §1). An empty string counts as unset.
+ * (README, "Configuration"). An empty string counts as unset.
  */
 export type RawEnv = Record<string, string | undefined>;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { registerAs } from '@nestjs/config';
 import { EnvReader } from './env-reader';
-import { readFromProcess } from './read-from-process';
+import { providedByAppModule } from './config-token';
 import { estimateEntropyBits } from './secret-entropy';
 
 export interface JwtConfig {
@@ -75,4 +75,4 @@ export function readJwtConfig(env: EnvReader): JwtConfig {
   };
 }
 
-export const jwtConfig = registerAs('jwt', () => readFromProcess(readJwtConfig));
+export const jwtConfig = registerAs('jwt', providedByAppModule<JwtConfig>('jwt'));

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { EnvReader } from './env-reader';
-import { readFromProcess } from './read-from-process';
+import { providedByAppModule } from './config-token';
 
 export interface RateLimitConfig {
   perMinute: number;
@@ -18,4 +18,7 @@ export function readRateLimitConfig(env: EnvReader): RateLimitConfig {
   };
 }
 
-export const rateLimitConfig = registerAs('rateLimit', () => readFromProcess(readRateLimitConfig));
+export const rateLimitConfig = registerAs(
+  'rateLimit',
+  providedByAppModule<RateLimitConfig>('rateLimit'),
+);

@@ -1,8 +1,7 @@
 import { isIP } from 'node:net';
 import { registerAs } from '@nestjs/config';
 import { EnvReader } from './env-reader';
-import { readFromProcess } from './read-from-process';
-import { readWechatConfig } from './wechat.config';
+import { providedByAppModule } from './config-token';
 
 export interface ServerConfig {
   /** The address to listen on. */
@@ -48,6 +47,4 @@ export function readServerConfig(env: EnvReader, simulator: boolean): ServerConf
   };
 }
 
-export const serverConfig = registerAs('server', () =>
-  readFromProcess((env) => readServerConfig(env, readWechatConfig(env).simulator)),
-);
+export const serverConfig = registerAs('server', providedByAppModule<ServerConfig>('server'));

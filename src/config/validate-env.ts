@@ -1,10 +1,5 @@
-import { readAppConfig } from './app.config';
-import { readDatabaseConfig } from './database.config';
-import { EnvReader, RawEnv } from './env-reader';
-import { readJwtConfig } from './jwt.config';
-import { readRateLimitConfig } from './rate-limit.config';
-import { readServerConfig } from './server.config';
-import { readWechatConfig } from './wechat.config';
+import { RawEnv } from './env-reader';
+import { Configuration, loadConfig, LoadedConfiguration } from './load-config';
 
 export class InvalidEnvironmentError extends Error {
   constructor(readonly problems: string[]) {
@@ -16,15 +11,14 @@ export class InvalidEnvironmentError extends Error {
   }
 }
 
+/** The configuration, or one error listing every problem. */
+export function requireValidConfig(loaded: LoadedConfiguration): Configuration {
+  if (loaded.errors.length > 0) throw new InvalidEnvironmentError(loaded.errors);
+  return loaded.config;
+}
+
 /** Runs every concern's reader so one boot failure lists every problem. */
 export function validateEnv(raw: RawEnv): RawEnv {
-  const env = new EnvReader(raw);
-  readAppConfig(env);
-  readDatabaseConfig(env);
-  const { simulator } = readWechatConfig(env);
-  readJwtConfig(env);
-  readRateLimitConfig(env);
-  readServerConfig(env, simulator);
-  if (env.errors.length > 0) throw new InvalidEnvironmentError(env.errors);
+  requireValidConfig(loadConfig(raw));
   return raw;
 }

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { EnvReader } from './env-reader';
-import { readFromProcess } from './read-from-process';
+import { providedByAppModule } from './config-token';
 
 export type TokenMode = 'stable' | 'classic';
 
@@ -118,4 +118,4 @@ function readRiskyWords(env: EnvReader): string[] {
   return words;
 }
 
-export const wechatConfig = registerAs('wechat', () => readFromProcess(readWechatConfig));
+export const wechatConfig = registerAs('wechat', providedByAppModule<WechatConfig>('wechat'));

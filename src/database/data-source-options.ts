@@ -4,10 +4,11 @@ import { DataSourceOptions } from 'typeorm';
 import { RegistrationTicketUse } from '../auth/registration-ticket-use.entity';
 import { RefreshToken } from '../auth/tokens/refresh-token.entity';
 import { DatabaseConfig } from '../config/database.config';
+import type { MigrationConfig } from '../config/load-config';
 import { User } from '../users/user.entity';
 import { WechatAccount } from '../users/wechat-account.entity';
 import { WechatAccessToken } from '../wechat/wechat-access-token.entity';
-import { migrations } from './migrations';
+import { migrationsFor } from './migrations';
 
 export const entities = [
   User,
@@ -18,14 +19,17 @@ export const entities = [
 ];
 
 /**
- * The one place TypeORM options are built: used by TypeOrmModule in the app
- * and by ormconfig.ts for the migration CLI. Schema changes only through
+ * The one place TypeORM options are built: used by DatabaseModule in the app
+ * and by ormconfig.ts for the migration CLI, from the same configuration. Schema changes only through
  * migrations, never `synchronize`.
  */
-export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
+export function buildDataSourceOptions(
+  db: DatabaseConfig,
+  migrationConfig: MigrationConfig = {},
+): DataSourceOptions {
   const common = {
     entities,
-    migrations,
+    migrations: migrationsFor(migrationConfig),
     synchronize: false,
     migrationsTransactionMode: 'each' as const,
   };

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { BYTE_EXACT } from '../database/byte-exact';
+import { BYTE_EXACT } from '../common/database/byte-exact';
 
 /**
  * One person, keyed by the phone number WeChat verified. Column types are

@@ -3,13 +3,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { User } from './user.entity';
 import { WechatAccount } from './wechat-account.entity';
 import { UsersController } from './users.controller';
+import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 import { WechatBindingsService } from './wechat-bindings.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User, WechatAccount])],
   controllers: [UsersController],
-  providers: [UsersService, WechatBindingsService],
+  providers: [UsersRepository, UsersService, WechatBindingsService],
   exports: [UsersService, WechatBindingsService],
 })
 export class UsersModule {}

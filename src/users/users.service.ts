@@ -4,11 +4,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { LeanStatements } from '../database/lean-statements';
-import { isUniqueViolation } from '../database/unique-violation';
+import { isUniqueViolation } from '../common/database/unique-violation';
 import { NicknameScreen } from '../wechat/nickname-screen';
 import type { WechatApp } from '../wechat/wechat-app';
 import { User } from './user.entity';
+import { UsersRepository } from './users.repository';
 import { WechatAccount } from './wechat-account.entity';
 
 export interface NewUser {
@@ -21,24 +21,19 @@ export interface NewUser {
 
 @Injectable()
 export class UsersService {
-  /** The statements every login runs, as fixed SQL (see LeanStatements). */
-  private readonly lean: LeanStatements<User>;
-
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly users: UsersRepository,
     @InjectRepository(WechatAccount) private readonly accounts: Repository<WechatAccount>,
     private readonly clock: Clock,
     private readonly nicknames: NicknameScreen,
-  ) {
-    this.lean = new LeanStatements(users);
-  }
+  ) {}
 
   findByPhone(phoneNumber: string): Promise<User | null> {
-    return this.lean.findOneBy('phoneNumber', phoneNumber);
+    return this.users.findByPhone(phoneNumber);
   }
 
   findById(id: string): Promise<User | null> {
-    return this.users.findOneBy({ id });
+    return this.users.findById(id);
   }
 
   /** The user bound to this WeChat account of this mini-program. */
@@ -49,7 +44,7 @@ export class UsersService {
 
   /** unionid is shared by the mini-programs of one Open Platform account; unique per user. */
   findByUnionid(unionid: string): Promise<User | null> {
-    return this.users.findOneBy({ unionid });
+    return this.users.findByUnionid(unionid);
   }
 
   /**
@@ -75,7 +70,7 @@ export class UsersService {
       ...(profile.avatarUrl !== undefined ? { avatarUrl: profile.avatarUrl } : {}),
       updatedAt: new Date(this.clock.now()),
     };
-    await this.users.update({ id: user.id }, changes);
+    await this.users.update(user.id, changes);
     return { ...user, ...changes };
   }
 
@@ -85,7 +80,7 @@ export class UsersService {
    */
   async create(data: NewUser, manager?: EntityManager): Promise<User> {
     const now = new Date(this.clock.now());
-    const user = this.users.create({
+    const user = this.users.build({
       id: randomUUID(),
       phoneNumber: data.phoneNumber,
       purePhoneNumber: data.purePhoneNumber,
@@ -98,7 +93,7 @@ export class UsersService {
       lastLoginAt: now,
     });
     try {
-      await (manager ?? this.users.manager).insert(User, user);
+      await this.users.insert(user, manager);
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new AppError(
@@ -114,7 +109,7 @@ export class UsersService {
   /** A plain UPDATE of one column: two logins of one user (a double tap) never wait on each other. */
   async recordLogin(user: User): Promise<User> {
     const now = new Date(this.clock.now());
-    await this.lean.updateWhere('id', user.id, { lastLoginAt: now });
+    await this.users.update(user.id, { lastLoginAt: now });
     return { ...user, lastLoginAt: now };
   }
 }

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { BYTE_EXACT } from '../database/byte-exact';
+import { BYTE_EXACT } from '../common/database/byte-exact';
 
 /**
  * A user's WeChat account in one mini-program: openids are per app, so a user

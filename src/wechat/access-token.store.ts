@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { isUniqueViolation } from '../database/unique-violation';
+import { isUniqueViolation } from '../common/database/unique-violation';
 import { StoredToken } from './app-token';
 import { WechatAccessToken } from './wechat-access-token.entity';
 

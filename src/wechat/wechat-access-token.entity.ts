@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn, ValueTransformer } from 'typeorm';
-import { BYTE_EXACT } from '../database/byte-exact';
+import { BYTE_EXACT } from '../common/database/byte-exact';
 
 /** Epoch milliseconds in a BIGINT: exact on both databases, and comparable in SQL. */
 const epochMs: ValueTransformer = {

@@ -9,6 +9,7 @@ import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
 import { LOG_DESTINATION } from '../../src/common/logging/log-destination';
+import { loadConfig } from '../../src/config/load-config';
 import { FakeWechat } from './fake-wechat';
 import { ManualClock } from './manual-clock';
 
@@ -62,7 +63,8 @@ export interface TestApp {
 /**
  * Boots the real app through the same configureApp() as main.ts, against
  * the given database URL and fake WeChat, with a clock the test can move.
- * `env` adds or overrides variables for this app only.
+ * `env` adds or overrides variables for this app only: the app's
+ * configuration is loaded from these variables (process.env is not read).
  */
 export async function startApp(options: {
   databaseUrl: string;
@@ -88,44 +90,33 @@ export async function startApp(options: {
       : {}),
     ...options.env,
   };
-  const saved = { ...process.env };
-  for (const key of Object.keys(process.env)) {
-    if (key.startsWith('WECHAT_') || key.startsWith('JWT_') || key === 'DATABASE_URL') {
-      delete process.env[key];
-    }
-  }
-  Object.assign(process.env, env);
+  // The app's configuration is built from this map alone: nothing of the
+  // shell's environment (or a local .env) leaks into a test.
+  const config = loadConfig(env);
   const clock = new ManualClock();
   const logs = new CapturedLogs();
-  try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] })
-      .overrideProvider(Clock)
-      .useValue(clock)
-      .overrideProvider(LOG_DESTINATION)
-      .useValue(logs)
-      .setLogger(logs)
-      .compile();
-    const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
-    configureApp(app);
-    // Listening on a real port: supertest then reuses it instead of
-    // starting a new server for every request.
-    await app.listen(0, '127.0.0.1');
-    // Tests drive the token job themselves (refreshIfDue) with a moved clock;
-    // a real tick landing mid-test would make fetch counts depend on timing.
-    await app.get(SchedulerRegistry).getCronJob('wechat-access-token-refresh').stop();
-    const { port } = app.getHttpServer().address() as AddressInfo;
-    return {
-      app,
-      url: `http://127.0.0.1:${port}`,
-      clock,
-      logs,
-      dataSource: app.get(DataSource),
-      close: () => app.close(),
-    };
-  } finally {
-    for (const key of Object.keys(process.env)) {
-      if (!(key in saved)) delete process.env[key];
-    }
-    Object.assign(process.env, saved);
-  }
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+    .overrideProvider(Clock)
+    .useValue(clock)
+    .overrideProvider(LOG_DESTINATION)
+    .useValue(logs)
+    .setLogger(logs)
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
+  configureApp(app);
+  // Listening on a real port: supertest then reuses it instead of
+  // starting a new server for every request.
+  await app.listen(0, '127.0.0.1');
+  // Tests drive the token job themselves (refreshIfDue) with a moved clock;
+  // a real tick landing mid-test would make fetch counts depend on timing.
+  await app.get(SchedulerRegistry).getCronJob('wechat-access-token-refresh').stop();
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    clock,
+    logs,
+    dataSource: app.get(DataSource),
+    close: () => app.close(),
+  };
 }

@@ -6,6 +6,7 @@ import { AppError } from '../../common/app-error';
 import { JwtConfig } from '../../config/jwt.config';
 import { User } from '../../users/user.entity';
 import { RefreshToken } from './refresh-token.entity';
+import { RefreshTokenRepository } from './refresh-token.repository';
 import { REFRESH_REUSE_GRACE_MS, RefreshTokenService } from './refresh-token.service';
 
 const DAY = 86_400_000;
@@ -33,7 +34,7 @@ describe('RefreshTokenService', () => {
     dataSource = await openMemoryDatabase();
     rows = dataSource.getRepository(RefreshToken);
     clock = new FixedClock(Date.parse('2026-01-01T00:00:00.000Z'));
-    service = new RefreshTokenService(rows, dataSource, clock, CONFIG);
+    service = new RefreshTokenService(new RefreshTokenRepository(rows, dataSource), clock, CONFIG);
     await dataSource.getRepository(User).insert({
       id: USER_ID,
       phoneNumber: '+8613800138000',
@@ -142,7 +143,7 @@ describe('RefreshTokenService', () => {
   it('applies a shortened SESSION_MAX_AGE to families that already exist', async () => {
     const login = await service.issue(USER_ID);
     advance(8 * DAY);
-    const shorter = new RefreshTokenService(rows, dataSource, clock, {
+    const shorter = new RefreshTokenService(new RefreshTokenRepository(rows, dataSource), clock, {
       ...CONFIG,
       sessionMaxAgeSec: 7 * 86_400,
     });

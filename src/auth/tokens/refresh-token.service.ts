@@ -1,15 +1,13 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, FindOptionsWhere, IsNull, Repository } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AppError } from '../../common/app-error';
 import { Clock } from '../../common/clock';
 import { jwtConfig } from '../../config/jwt.config';
-import { retryOnDeadlock } from '../../database/deadlock';
-import { LeanStatements } from '../../database/lean-statements';
-import { User } from '../../users/user.entity';
+import { retryOnDeadlock } from '../../common/database/deadlock';
 import { RefreshToken } from './refresh-token.entity';
+import { RefreshTokenRepository, RevocationScope } from './refresh-token.repository';
 
 /**
  * Two refreshes of the same token this close together are one client racing
@@ -49,25 +47,18 @@ type Rotation =
 @Injectable()
 export class RefreshTokenService {
   private readonly logger = new Logger(RefreshTokenService.name);
-  /** The login's insert as fixed SQL (see LeanStatements). */
-  private readonly lean: LeanStatements<RefreshToken>;
-  private readonly isMysql: boolean;
 
   constructor(
-    @InjectRepository(RefreshToken) private readonly rows: Repository<RefreshToken>,
-    private readonly dataSource: DataSource,
+    private readonly rows: RefreshTokenRepository,
     private readonly clock: Clock,
     @Inject(jwtConfig.KEY) private readonly config: ConfigType<typeof jwtConfig>,
-  ) {
-    this.lean = new LeanStatements(rows);
-    this.isMysql = ['mysql', 'mariadb'].includes(dataSource.options.type);
-  }
+  ) {}
 
   /** A new family: one per login. */
   async issue(userId: string): Promise<IssuedRefreshToken> {
     const refreshToken = `rt_${randomBytes(32).toString('base64url')}`;
     const familyId = randomUUID();
-    await this.lean.insert(this.newRow(refreshToken, userId, familyId, new Date(this.clock.now())));
+    await this.rows.insert(this.newRow(refreshToken, userId, familyId, new Date(this.clock.now())));
     return { refreshToken, userId, familyId };
   }
 
@@ -76,7 +67,7 @@ export class RefreshTokenService {
       throw new AppError('REFRESH_TOKEN_INVALID', 'This is not a refresh token');
     }
     const rotation = await retryOnDeadlock(
-      () => this.inTransaction((manager) => this.rotateInTransaction(manager, refreshToken)),
+      () => this.rows.inTransaction((manager) => this.rotateInTransaction(manager, refreshToken)),
       {
         attempts: ROTATION_ATTEMPTS,
         onRetry: (attempt) => this.logger.debug(`Refresh rotation deadlocked (try ${attempt})`),
@@ -135,43 +126,23 @@ export class RefreshTokenService {
    * rotation in flight holds its (live) parent, so a pass that changes
    * nothing proves none is left and none can start.
    */
-  private async revokeUntilItSticks(where: FindOptionsWhere<RefreshToken>): Promise<void> {
+  private async revokeUntilItSticks(scope: RevocationScope): Promise<void> {
     for (let pass = 0; pass < REVOCATION_PASSES; pass++) {
       const revokedAt = new Date(this.clock.now());
-      const result = await retryOnDeadlock(
-        () =>
-          this.inTransaction((manager) =>
-            manager.update(RefreshToken, { ...where, revokedAt: IsNull() }, { revokedAt }),
-          ),
+      const revoked = await retryOnDeadlock(
+        () => this.rows.inTransaction((manager) => this.rows.revokeLive(manager, scope, revokedAt)),
         { attempts: REVOCATION_ATTEMPTS },
       );
-      if (!result.affected) return;
+      if (revoked === 0) return;
     }
     throw new Error(`Refresh tokens still live after ${REVOCATION_PASSES} revocation passes`);
-  }
-
-  /**
-   * On MySQL in READ COMMITTED: locking reads then take no gap locks, so the
-   * racers waiting for a token's row do not block the winner's insert of the
-   * successor (under REPEATABLE READ that cycle is InnoDB's deadlock), and a
-   * waiter that wakes up reads the successor its winner committed.
-   */
-  private inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.isMysql
-      ? this.dataSource.transaction('READ COMMITTED', work)
-      : this.dataSource.transaction(work);
   }
 
   private async rotateInTransaction(
     manager: EntityManager,
     refreshToken: string,
   ): Promise<Rotation> {
-    // On MySQL the row lock makes a concurrent rotation of the same token wait
-    // for this one and then see it spent; SQLite serialises transactions anyway.
-    const row = await manager.findOne(RefreshToken, {
-      where: { tokenHash: hash(refreshToken) },
-      ...(this.isMysql ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-    });
+    const row = await this.rows.findForRotation(manager, hash(refreshToken));
     if (!row || row.revokedAt) {
       throw new AppError('REFRESH_TOKEN_INVALID', 'This refresh token is unknown or revoked');
     }
@@ -179,23 +150,19 @@ export class RefreshTokenService {
     if (row.expiresAt.getTime() <= now || this.familyEnd(row) <= now) {
       throw new AppError('REFRESH_TOKEN_EXPIRED', 'This refresh token has expired; log in again');
     }
-    if (!(await manager.existsBy(User, { id: row.userId }))) return { kind: 'orphaned', row };
+    if (!(await this.rows.userExists(manager, row.userId))) return { kind: 'orphaned', row };
     const successor = this.successorOf(refreshToken);
     const issued = { refreshToken: successor, userId: row.userId, familyId: row.familyId };
     if (row.usedAt) {
       const sinceFirstUseMs = now - row.usedAt.getTime();
       if (sinceFirstUseMs > REFRESH_REUSE_GRACE_MS) return { kind: 'reused', row };
-      const child = await manager.findOneBy(RefreshToken, { tokenHash: hash(successor) });
+      const child = await this.rows.findByHash(manager, hash(successor));
       if (!child || child.revokedAt) return { kind: 'reused', row };
       return { kind: 'replayed', issued, sinceFirstUseMs };
     }
     const child = this.newRow(successor, row.userId, row.familyId, row.familyStartedAt);
-    await manager.update(
-      RefreshToken,
-      { id: row.id },
-      { usedAt: new Date(now), replacedBy: child.id },
-    );
-    await manager.insert(RefreshToken, child);
+    await this.rows.markUsed(manager, row.id, { usedAt: new Date(now), replacedBy: child.id });
+    await this.rows.insert(child, manager);
     return { kind: 'rotated', issued };
   }
 
@@ -222,7 +189,7 @@ export class RefreshTokenService {
   ): RefreshToken {
     const now = this.clock.now();
     const idleEnd = now + this.config.refreshTtlSec * 1000;
-    return this.rows.create({
+    return this.rows.build({
       id: randomUUID(),
       userId,
       familyId,

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { isDatabaseUnavailable } from '../../database/database-unavailable';
+import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { AppError } from '../app-error';
 import { ErrorCode } from '../error-codes';
 

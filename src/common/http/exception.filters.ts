@@ -8,9 +8,10 @@ import { requestIdOf } from './request-id';
 const LEGACY_ROUTE = /^\/getphonenumber\/?$/i;
 
 /**
- * The one exception filter: every error becomes the contract's body
- * (CONTRACT §2), or, on the compatibility route /getPhoneNumber, the original
- * sample's `{ data: { code, msg, errorCode } }` with the same HTTP status
+ * The one exception filter: every error becomes the documented error body
+ * (README, "API"; ErrorBody in the OpenAPI document), or, on the
+ * compatibility route /getPhoneNumber, the original sample's
+ * `{ data: { code, msg, errorCode } }` with the same HTTP status
  * (the sample reads `res.data.data`). Decided by path, so errors raised
  * before routing (bad JSON, body too large) get the right shape too.
  */

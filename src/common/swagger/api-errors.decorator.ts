@@ -29,7 +29,7 @@ function responsesByStatus(
   });
 }
 
-/** Documents a route's error answers from the one list of error codes (CONTRACT §2 body). */
+/** Documents a route's error answers from the one list of error codes (README, "API"). */
 export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiExtraModels(ErrorBodyDto),

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ERROR_CODES } from '../error-codes';
 
-/** The shape of every error answer (CONTRACT §2). */
+/** The shape of every error answer (README, "API"). */
 export class ErrorBodyDto {
   @ApiProperty({ example: 400 })
   statusCode: number;

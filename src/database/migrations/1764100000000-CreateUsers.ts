@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
-import { useUtf8mb4 } from './utf8mb4';
+import { useUtf8mb4 } from '../../common/database/utf8mb4';
 
 export class CreateUsers1764100000000 implements MigrationInterface {
   name = 'CreateUsers1764100000000';

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
-import { useUtf8mb4 } from './utf8mb4';
+import { useUtf8mb4 } from '../../common/database/utf8mb4';
 
 export class CreateWechatAccessTokens1764200000000 implements MigrationInterface {
   name = 'CreateWechatAccessTokens1764200000000';

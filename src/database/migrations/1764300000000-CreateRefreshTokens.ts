@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
-import { useUtf8mb4 } from './utf8mb4';
+import { useUtf8mb4 } from '../../common/database/utf8mb4';
 
 export class CreateRefreshTokens1764300000000 implements MigrationInterface {
   name = 'CreateRefreshTokens1764300000000';

@@ -1,11 +1,12 @@
-import { ObjectLiteral, Repository } from 'typeorm';
+import { EntityManager, ObjectLiteral, Repository } from 'typeorm';
 import { Driver } from 'typeorm/driver/Driver';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 /**
- * Fixed, parameterised SQL for the few statements every login runs, built
- * once from the entity's metadata and executed through the repository's own
- * connection.
+ * Fixed, parameterised SQL for one table, built once from the entity's
+ * metadata (one statement per column set, cached) and executed through the
+ * repository's own connection. The table's repository class (UsersRepository,
+ * RefreshTokenRepository) owns one and is the only code that runs its SQL.
  *
  * Why: TypeORM's `findOneBy` / `update` / `insert` rebuild the SQL through the
  * query builder on every call, which cost more CPU than the database work
@@ -16,7 +17,7 @@ import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
  * would. Every driver this app supports (better-sqlite3, mysql, mariadb) binds
  * `?` placeholders.
  */
-export class LeanStatements<T extends ObjectLiteral> {
+export class PrebuiltSql<T extends ObjectLiteral> {
   private readonly driver: Driver;
   private readonly columns: ColumnMetadata[];
   private readonly byProperty: Map<string, ColumnMetadata>;
@@ -70,10 +71,13 @@ export class LeanStatements<T extends ObjectLiteral> {
     await this.repository.query(sql, values);
   }
 
-  /** `INSERT INTO t (<every column>) VALUES (?, …)`; properties left undefined are stored as NULL. */
-  async insert(entity: T): Promise<void> {
+  /**
+   * `INSERT INTO t (<every column>) VALUES (?, …)`; properties left undefined
+   * are stored as NULL. Inside the caller's transaction when given its manager.
+   */
+  async insert(entity: T, manager?: EntityManager): Promise<void> {
     const values = this.columns.map((c) => this.persistent(c.getEntityValue(entity), c) ?? null);
-    await this.repository.query(this.insertSql, values);
+    await (manager ?? this.repository.manager).query(this.insertSql, values);
   }
 
   private column(property: string): ColumnMetadata {

@@ -2,7 +2,8 @@ import { QueryRunner } from 'typeorm';
 
 /**
  * Nicknames hold Chinese and emoji, so MySQL tables must be utf8mb4 whatever
- * the server's default character set is (CONTRACT §4). SQLite is always UTF-8.
+ * the server's default character set is (README, "Your own AppID and MySQL").
+ * SQLite is always UTF-8.
  */
 export async function useUtf8mb4(queryRunner: QueryRunner, table: string): Promise<void> {
   if (!['mysql', 'mariadb'].includes(queryRunner.connection.options.type)) return;

@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
-import { RefreshToken } from '../auth/tokens/refresh-token.entity';
-import { User } from '../users/user.entity';
-import { buildDataSourceOptions } from './data-source-options';
-import { LeanStatements } from './lean-statements';
+import { RefreshToken } from '../../auth/tokens/refresh-token.entity';
+import { User } from '../../users/user.entity';
+import { buildDataSourceOptions } from '../../database/data-source-options';
+import { PrebuiltSql } from './prebuilt-sql';
 
 /**
  * The fixed SQL must read and write rows exactly as the repository does:
@@ -10,7 +10,7 @@ import { LeanStatements } from './lean-statements';
  * SQLite database built by the migrations (the e2e suites run the same
  * statements on MariaDB).
  */
-describe('LeanStatements', () => {
+describe('PrebuiltSql', () => {
   let dataSource: DataSource;
 
   beforeEach(async () => {
@@ -42,15 +42,15 @@ describe('LeanStatements', () => {
   it('finds a row the repository wrote, hydrated exactly as findOneBy hydrates it', async () => {
     const repository = dataSource.getRepository(User);
     await repository.insert(user());
-    const lean = new LeanStatements(repository);
+    const statements = new PrebuiltSql(repository);
 
-    const found = await lean.findOneBy('phoneNumber', '+8613800138000');
+    const found = await statements.findOneBy('phoneNumber', '+8613800138000');
 
     expect(found).toBeInstanceOf(User);
     expect(found).toEqual(await repository.findOneBy({ phoneNumber: '+8613800138000' }));
     expect(found?.createdAt).toEqual(new Date('2026-01-02T03:04:05.678Z'));
     expect(found?.lastLoginAt).toBeNull();
-    expect(await lean.findOneBy('phoneNumber', '+8613800138001')).toBeNull();
+    expect(await statements.findOneBy('phoneNumber', '+8613800138001')).toBeNull();
   });
 
   it('updates only the given columns of the row with the given key', async () => {
@@ -59,10 +59,10 @@ describe('LeanStatements', () => {
     await repository.insert(
       user({ id: '6f0c2a7e-1111-4b8e-9d1a-000000000002', phoneNumber: '+8613800138002' }),
     );
-    const lean = new LeanStatements(repository);
+    const statements = new PrebuiltSql(repository);
     const at = new Date('2026-03-04T05:06:07.089Z');
 
-    await lean.updateWhere('id', '6f0c2a7e-1111-4b8e-9d1a-000000000001', { lastLoginAt: at });
+    await statements.updateWhere('id', '6f0c2a7e-1111-4b8e-9d1a-000000000001', { lastLoginAt: at });
 
     const updated = await repository.findOneByOrFail({
       id: '6f0c2a7e-1111-4b8e-9d1a-000000000001',
@@ -74,7 +74,7 @@ describe('LeanStatements', () => {
 
   it('inserts every column, undefined and null as NULL, dates as the repository stores them', async () => {
     const repository = dataSource.getRepository(RefreshToken);
-    const lean = new LeanStatements(repository);
+    const statements = new PrebuiltSql(repository);
     const row = repository.create({
       id: '0b7e7c1e-2222-4f00-8000-000000000001',
       userId: '6f0c2a7e-1111-4b8e-9d1a-000000000001',
@@ -87,7 +87,7 @@ describe('LeanStatements', () => {
       revokedAt: null,
     });
 
-    await lean.insert(row);
+    await statements.insert(row);
 
     const stored = await repository.findOneByOrFail({ id: row.id });
     expect(stored).toEqual({ ...row, replacedBy: null });
@@ -109,8 +109,8 @@ describe('LeanStatements', () => {
   });
 
   it('refuses a property the entity does not map', async () => {
-    const lean = new LeanStatements(dataSource.getRepository(User));
-    await expect(lean.findOneBy('nope' as 'id', 'x')).rejects.toThrow(
+    const statements = new PrebuiltSql(dataSource.getRepository(User));
+    await expect(statements.findOneBy('nope' as 'id', 'x')).rejects.toThrow(
       'User has no column for nope',
     );
   });
