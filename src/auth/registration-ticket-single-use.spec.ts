@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { FixedClock } from '../../test/helpers/fixed-clock';
 import { JwtConfig } from '../config/jwt.config';
 import { User } from '../users/user.entity';
+import { UsersRepository } from '../users/users.repository';
 import { UsersService } from '../users/users.service';
 import { WechatAccount } from '../users/wechat-account.entity';
 import { WechatBindingsService } from '../users/wechat-bindings.service';
@@ -15,6 +16,7 @@ import { WechatApp, WechatApps } from '../wechat/wechat-app';
 import { AuthService } from './auth.service';
 import { PhoneProofBindings } from './phone-proof-bindings';
 import { RefreshToken } from './tokens/refresh-token.entity';
+import { RefreshTokenRepository } from './tokens/refresh-token.repository';
 import { RefreshTokenService } from './tokens/refresh-token.service';
 import { TokenService } from './tokens/token.service';
 
@@ -60,11 +62,15 @@ describe('AuthService.register: a registration ticket is single-use', () => {
     auth = new AuthService(
       unused,
       unused,
-      new UsersService(users, accounts, clock, nicknames),
+      new UsersService(new UsersRepository(users), accounts, clock, nicknames),
       bindings,
       new PhoneProofBindings(unused, bindings),
       tokens,
-      new RefreshTokenService(dataSource.getRepository(RefreshToken), dataSource, clock, CONFIG),
+      new RefreshTokenService(
+        new RefreshTokenRepository(dataSource.getRepository(RefreshToken), dataSource),
+        clock,
+        CONFIG,
+      ),
       dataSource,
       clock,
       nicknames,
