@@ -544,8 +544,6 @@ export interface components {
             details: components["schemas"]["HealthChecksDto"];
         };
         MintPhoneCodeDto: {
-            /** @description A simulated mini-program; the primary one when omitted. */
-            appId?: string;
             /**
              * @description National number, or E.164 (`+8613800138000`).
              * @example 13800138000
@@ -562,8 +560,6 @@ export interface components {
             code: string;
         };
         MintLoginCodeDto: {
-            /** @description A simulated mini-program; the primary one when omitted. */
-            appId?: string;
             /**
              * @description Random when omitted.
              * @example o_sim_alice
@@ -2594,7 +2590,10 @@ export interface operations {
     SimulatorController_mintPhoneCode: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The AppID of the calling mini-program. Optional when one app is configured; otherwise taken from the `https://servicewechat.com/{appid}/…` Referer WeChat sends, or 400 UNKNOWN_APPID. */
+                "X-WX-AppId"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2669,7 +2668,10 @@ export interface operations {
     SimulatorController_mintLoginCode: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The AppID of the calling mini-program. Optional when one app is configured; otherwise taken from the `https://servicewechat.com/{appid}/…` Referer WeChat sends, or 400 UNKNOWN_APPID. */
+                "X-WX-AppId"?: string;
+            };
             path?: never;
             cookie?: never;
         };
