@@ -349,52 +349,29 @@ test("(j) errno 1400001 (the mini-program's phone-number allowance is used up) i
   }
 });
 
-// The backend answers WECHAT_USER_BLOCKED (403) when WeChat flags the account as
-// high-risk (jscode2session 40226). The simulator has no way to flag an account,
-// so here wx.request answers those two routes itself; everything else is live.
-test('(k) WECHAT_USER_BLOCKED from silent login or phone login: the page says why', async () => {
+// WeChat answers jscode2session with 40226 when it flags the account as high-risk;
+// the backend turns it into 403 WECHAT_USER_BLOCKED. The simulator's faults route
+// rehearses exactly that, so the whole path is live. The phone button still works
+// for that user: a loginCode that fails never fails a phone login (the phone proof wins).
+test('(k) WECHAT_USER_BLOCKED from silent login: the page says why, and the phone button still logs in', async () => {
   wechat.user = 'o_mp_erin';
   storage.clear();
-  const live = global.wx.request;
-  const blocked = new Set(['/auth/wechat/session', '/auth/wechat/phone-login']);
-  global.wx.request = (options) => {
-    const route = new URL(options.url).pathname;
-    if (!blocked.has(route)) return live(options);
-    requests.push({ method: options.method, path: route, status: 403, body: options.data });
-    asyncCallbacks(
-      options,
-      {
-        statusCode: 403,
-        data: {
-          statusCode: 403,
-          error: 'Forbidden',
-          code: 'WECHAT_USER_BLOCKED',
-          message: 'WeChat blocked this account',
-          requestId: 'test',
-        },
-        header: {},
-        errMsg: 'request:ok',
-      },
-      true,
-    );
-    return { abort() {} };
-  };
-  try {
-    const login = openPage('/pages/login/login');
-    await waitFor(() => login.querySelector('.login-btn'), 'the phone button');
-    expect(calls()).toEqual(['POST /auth/wechat/session 403']);
-    expect(text(login, '.notice')).toBe('当前微信账号存在安全风险，暂时无法登录');
+  const armed = await backendJson('POST', '/__wechat-sim/faults', {
+    api: 'jscode2session',
+    errcode: 40226,
+    count: 2,
+  });
+  expect(armed.status).toBe(200);
+  const login = openPage('/pages/login/login');
+  await waitFor(() => login.querySelector('.login-btn'), 'the phone button');
+  expect(calls()).toEqual(['POST /auth/wechat/session 403']);
+  expect(text(login, '.notice')).toBe('当前微信账号存在安全风险，暂时无法登录');
 
-    requests.length = 0;
-    login.querySelector('.login-btn').dispatchEvent('getphonenumber', {
-      detail: { errMsg: 'getPhoneNumber:ok', code: await phoneCode('13600136000') },
-    });
-    await waitFor(() => toasts.length, 'a toast');
-    expect(calls()).toEqual(['POST /auth/wechat/phone-login 403']);
-    expect(toasts).toEqual(['当前微信账号存在安全风险，暂时无法登录']);
-    expect(navigations).toEqual([]);
-    expect(storage.get('accessToken')).toBeUndefined();
-  } finally {
-    global.wx.request = live;
-  }
+  requests.length = 0;
+  login.querySelector('.login-btn').dispatchEvent('getphonenumber', {
+    detail: { errMsg: 'getPhoneNumber:ok', code: await phoneCode('13600136000') },
+  });
+  await waitForNavigation();
+  expect(calls()).toEqual(['POST /auth/wechat/phone-login 404']);
+  expect(navigations[0].url).toContain('/pages/register/register');
 });
