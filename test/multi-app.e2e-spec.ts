@@ -1,32 +1,17 @@
 import request from 'supertest';
 import { FakeWechat } from './helpers/fake-wechat';
 import { LoginBody, NotRegisteredBody } from './helpers/login-flow';
-import { createTestDatabase, TestDatabase } from './helpers/test-database';
-import { startApp, TestApp } from './helpers/test-app';
-
-const SHOP = { appId: 'wx_shop_0000000001', secret: 'shop-secret' };
-const CARD = { appId: 'wx_card_0000000002', secret: 'card-secret' };
+import { CARD, SHOP, SHOP_AND_CARD_ENV, useAppWithFakeWechat } from './helpers/suite';
+import { TestApp } from './helpers/test-app';
 
 describe('several mini-programs on one backend (e2e)', () => {
-  let db: TestDatabase;
   let wechat: FakeWechat;
   let t: TestApp;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    wechat = await FakeWechat.start([SHOP, CARD]);
-    // The shop through the single-app variables, the member card through WECHAT_APPS.
-    t = await startApp({
-      databaseUrl: db.url,
-      wechat,
-      env: { WECHAT_APPS: JSON.stringify([CARD]) },
-    });
-  });
+  const suite = useAppWithFakeWechat(SHOP_AND_CARD_ENV, [SHOP, CARD]);
 
-  afterAll(async () => {
-    await t.close();
-    await wechat.stop();
-    await db.drop();
+  beforeAll(() => {
+    ({ wechat, t } = suite);
   });
 
   const phoneLogin = (appId: string | undefined, body: object) => {

@@ -7,10 +7,9 @@ import { AppProcess, startMain, waitUntilReady } from './helpers/app-process';
 import { freePort } from './helpers/http-client';
 import { FakeWechat } from './helpers/fake-wechat';
 import { RoundRobinProxy } from './helpers/round-robin-proxy';
+import { CARD, SHOP } from './helpers/suite';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
 
-const SHOP = { appId: 'wx_shop_0000000001', secret: 'shop-secret' };
-const CARD = { appId: 'wx_card_0000000002', secret: 'card-secret' };
 const AUTH_LIMIT = 20;
 
 const freshIp = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;

@@ -3,11 +3,9 @@ import { User } from '../src/users/user.entity';
 import { WechatAccount } from '../src/users/wechat-account.entity';
 import { FakeWechat, Fault } from './helpers/fake-wechat';
 import { LoginBody, NotRegisteredBody } from './helpers/login-flow';
-import { createTestDatabase, TestDatabase } from './helpers/test-database';
-import { startApp, TestApp } from './helpers/test-app';
+import { CARD, SHOP, SHOP_AND_CARD_ENV, useAppWithFakeWechat } from './helpers/suite';
+import { TestApp } from './helpers/test-app';
 
-const SHOP = { appId: 'wx_shop_0000000001', secret: 'shop-secret' };
-const CARD = { appId: 'wx_card_0000000002', secret: 'card-secret' };
 const CODE2SESSION = '/sns/jscode2session';
 
 interface LoginWithBinding extends LoginBody {
@@ -21,26 +19,15 @@ interface LoginWithBinding extends LoginBody {
  * mini-programs of one Open Platform account, as in production.
  */
 describe('WeChat identities bound to users (e2e)', () => {
-  let db: TestDatabase;
   let wechat: FakeWechat;
   let t: TestApp;
   let phoneSeq = 0;
   const nextPhone = () => `1370000${String(++phoneSeq).padStart(4, '0')}`;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    wechat = await FakeWechat.start([SHOP, CARD]);
-    t = await startApp({
-      databaseUrl: db.url,
-      wechat,
-      env: { WECHAT_APPS: JSON.stringify([CARD]) },
-    });
-  });
+  const suite = useAppWithFakeWechat(SHOP_AND_CARD_ENV, [SHOP, CARD]);
 
-  afterAll(async () => {
-    await t.close();
-    await wechat.stop();
-    await db.drop();
+  beforeAll(() => {
+    ({ wechat, t } = suite);
   });
 
   const post = (path: string, app: { appId: string }, body: object) =>

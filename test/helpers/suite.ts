@@ -3,6 +3,12 @@ import { LoginFlow } from './login-flow';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { startApp, TestApp } from './test-app';
 
+/** Two mini-programs of one Open Platform account, for the multi-app suites. */
+export const SHOP = { appId: 'wx_shop_0000000001', secret: 'shop-secret' };
+export const CARD = { appId: 'wx_card_0000000002', secret: 'card-secret' };
+/** The shop through the single-app variables, the member card through WECHAT_APPS. */
+export const SHOP_AND_CARD_ENV = { WECHAT_APPS: JSON.stringify([CARD]) };
+
 export interface Suite {
   db: TestDatabase;
   wechat: FakeWechat;
@@ -15,8 +21,11 @@ export interface Suite {
  * app booted against both, torn down afterwards. The returned object is
  * filled in by beforeAll, so read its fields inside tests only.
  */
-export function useAppWithFakeWechat(env: Record<string, string> = {}): Suite {
-  const suite = useDatabaseAndFakeWechat() as Suite;
+export function useAppWithFakeWechat(
+  env: Record<string, string> = {},
+  apps?: { appId: string; secret: string }[],
+): Suite {
+  const suite = useDatabaseAndFakeWechat(apps) as Suite;
   beforeAll(async () => {
     suite.t = await startApp({ databaseUrl: suite.db.url, wechat: suite.wechat, env });
     suite.flow = new LoginFlow(suite.t.url, suite.wechat);
@@ -27,12 +36,17 @@ export function useAppWithFakeWechat(env: Record<string, string> = {}): Suite {
   return suite;
 }
 
-/** A fresh database and a fake WeChat for one describe block, for suites that start their own apps. */
-export function useDatabaseAndFakeWechat(): Pick<Suite, 'db' | 'wechat'> {
+/**
+ * A fresh database and a fake WeChat (serving `apps`, the first primary; by
+ * default one app) for one describe block, for suites that start their own apps.
+ */
+export function useDatabaseAndFakeWechat(
+  apps?: { appId: string; secret: string }[],
+): Pick<Suite, 'db' | 'wechat'> {
   const suite = {} as Pick<Suite, 'db' | 'wechat'>;
   beforeAll(async () => {
     suite.db = await createTestDatabase();
-    suite.wechat = await FakeWechat.start();
+    suite.wechat = await FakeWechat.start(apps);
   });
   afterAll(async () => {
     await suite.wechat?.stop();
