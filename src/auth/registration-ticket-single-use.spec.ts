@@ -1,3 +1,7 @@
+import { AvatarImages } from '../avatars/avatar-image';
+import { AvatarLinks } from '../avatars/avatar-links';
+import { DatabaseAvatarStore } from '../avatars/avatar-store';
+import { UserAvatarsService } from '../users/user-avatars.service';
 import { Logger } from '@nestjs/common';
 import { openMemoryDatabase } from '../../test/helpers/memory-database';
 import { JwtService } from '@nestjs/jwt';
@@ -59,10 +63,19 @@ describe('AuthService.register: a registration ticket is single-use', () => {
     const bindings = new WechatBindingsService(users, accounts, clock);
     // No WeChat call happens on this path: registration without a loginCode.
     const unused = {} as PhoneService & LoginSessionService;
+    const links = new AvatarLinks({ maxBytes: 2 * 1024 * 1024 });
+    const usersRepository = new UsersRepository(users);
+    const avatars = new UserAvatarsService(
+      new AvatarImages(),
+      new DatabaseAvatarStore(dataSource, clock),
+      links,
+      usersRepository,
+      clock,
+    );
     auth = new AuthService(
       unused,
       unused,
-      new UsersService(new UsersRepository(users), accounts, clock, nicknames),
+      new UsersService(usersRepository, accounts, clock, nicknames, avatars, links),
       bindings,
       new PhoneProofBindings(unused, bindings),
       tokens,
@@ -75,6 +88,8 @@ describe('AuthService.register: a registration ticket is single-use', () => {
       clock,
       nicknames,
       { all: [APP], byId: () => APP } as unknown as WechatApps,
+      avatars,
+      links,
     );
   });
 

@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AvatarsModule } from '../avatars/avatars.module';
 import { User } from './user.entity';
 import { WechatAccount } from './wechat-account.entity';
+import { UserAvatarsService } from './user-avatars.service';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 import { WechatBindingsService } from './wechat-bindings.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, WechatAccount])],
+  imports: [TypeOrmModule.forFeature([User, WechatAccount]), AvatarsModule],
   controllers: [UsersController],
-  providers: [UsersRepository, UsersService, WechatBindingsService],
-  exports: [UsersService, WechatBindingsService],
+  providers: [UsersRepository, UsersService, UserAvatarsService, WechatBindingsService],
+  exports: [UsersService, UserAvatarsService, WechatBindingsService, AvatarsModule],
 })
 export class UsersModule {}

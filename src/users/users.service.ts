@@ -2,16 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { AvatarLinks } from '../avatars/avatar-links';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/database/unique-violation';
 import { NicknameScreen } from '../wechat/nickname-screen';
 import type { WechatApp } from '../wechat/wechat-app';
+import { UserAvatarsService } from './user-avatars.service';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
 import { WechatAccount } from './wechat-account.entity';
 
 export interface NewUser {
+  /** Chosen beforehand when something (an uploaded avatar) is stored for the user first. */
+  id?: string;
   phoneNumber: string;
   purePhoneNumber: string;
   countryCode: string;
@@ -26,6 +30,8 @@ export class UsersService {
     @InjectRepository(WechatAccount) private readonly accounts: Repository<WechatAccount>,
     private readonly clock: Clock,
     private readonly nicknames: NicknameScreen,
+    private readonly avatars: UserAvatarsService,
+    private readonly links: AvatarLinks,
   ) {}
 
   findByPhone(phoneNumber: string): Promise<User | null> {
@@ -56,6 +62,8 @@ export class UsersService {
     profile: { nickname?: string; avatarUrl?: string },
     app: WechatApp,
   ): Promise<User> {
+    const avatarUrl =
+      profile.avatarUrl !== undefined ? this.links.toStored(profile.avatarUrl) : undefined;
     // An unchanged nickname was already accepted: no WeChat call for it.
     if (profile.nickname !== undefined && profile.nickname !== user.nickname) {
       const account = await this.accounts.findOneBy({ userId: user.id, appId: app.id });
@@ -67,10 +75,11 @@ export class UsersService {
     }
     const changes = {
       ...(profile.nickname !== undefined ? { nickname: profile.nickname } : {}),
-      ...(profile.avatarUrl !== undefined ? { avatarUrl: profile.avatarUrl } : {}),
+      ...(avatarUrl !== undefined ? { avatarUrl } : {}),
       updatedAt: new Date(this.clock.now()),
     };
     await this.users.update(user.id, changes);
+    if (avatarUrl !== undefined) await this.avatars.release(user.id, user.avatarUrl, avatarUrl);
     return { ...user, ...changes };
   }
 
@@ -81,7 +90,7 @@ export class UsersService {
   async create(data: NewUser, manager?: EntityManager): Promise<User> {
     const now = new Date(this.clock.now());
     const user = this.users.build({
-      id: randomUUID(),
+      id: data.id ?? randomUUID(),
       phoneNumber: data.phoneNumber,
       purePhoneNumber: data.purePhoneNumber,
       countryCode: data.countryCode,

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import sharp from 'sharp';
+import { AppError } from '../common/app-error';
+
+/** What a client may upload: formats decoded as such, whatever the file name says. */
+const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
+/** Larger images are refused before decoding: a small file can declare a huge canvas (a "bomb"). */
+export const AVATAR_MAX_INPUT_PIXELS = 40_000_000;
+/** The stored avatar fits in this square; phones show avatars at 40–120 pt. */
+export const AVATAR_MAX_SIDE = 640;
+/**
+ * Images decoded at once. Each decode holds up to a few tens of MB in libvips
+ * (off the main thread, in libuv's pool); the rest wait their turn, so
+ * concurrent uploads cost queueing time, not memory.
+ */
+const CONCURRENT_ENCODES = 2;
+
+export interface EncodedAvatar {
+  /** Content hash (of the owner and the encoded bytes) + extension. */
+  name: string;
+  contentType: 'image/jpeg' | 'image/png';
+  bytes: Buffer;
+  width: number;
+  height: number;
+}
+
+/**
+ * Decodes an uploaded image and encodes a new one: at most 640×640, EXIF
+ * orientation applied, every metadata chunk (EXIF/GPS, XMP, text, ICC)
+ * dropped, since sharp keeps none unless asked. Opaque images become JPEG,
+ * images with transparency PNG. Anything sharp cannot decode as one of the
+ * accepted formats is a 422 AVATAR_INVALID, never a 500.
+ */
+@Injectable()
+export class AvatarImages {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor() {
+    // libvips' operation cache would keep decoded images of past uploads.
+    sharp.cache(false);
+  }
+
+  async encode(ownerId: string, input: Buffer): Promise<EncodedAvatar> {
+    await this.acquire();
+    try {
+      return await this.reencode(ownerId, input);
+    } finally {
+      this.release();
+    }
+  }
+
+  private async reencode(ownerId: string, input: Buffer): Promise<EncodedAvatar> {
+    if (input.length === 0) throw invalid('The file is empty');
+    // GIF: the first frame only (pages: 1 is sharp's default).
+    const options = { limitInputPixels: AVATAR_MAX_INPUT_PIXELS, failOn: 'error' as const };
+    const metadata = await sharp(input, options)
+      .metadata()
+      .catch(() => {
+        throw invalid('The file is not an image');
+      });
+    if (!ACCEPTED_FORMATS.has(metadata.format)) {
+      throw invalid('Only JPEG, PNG, WebP and GIF images are accepted');
+    }
+    if (metadata.width * metadata.height > AVATAR_MAX_INPUT_PIXELS) {
+      throw invalid(`The image has more than ${AVATAR_MAX_INPUT_PIXELS / 1e6} megapixels`);
+    }
+    const pipeline = sharp(input, options)
+      .rotate()
+      .resize(AVATAR_MAX_SIDE, AVATAR_MAX_SIDE, { fit: 'inside', withoutEnlargement: true });
+    const transparent = metadata.hasAlpha === true;
+    try {
+      const { data, info } = await (
+        transparent
+          ? pipeline.png({ compressionLevel: 9 })
+          : pipeline.jpeg({ quality: 85, mozjpeg: true })
+      ).toBuffer({ resolveWithObject: true });
+      const extension = transparent ? 'png' : 'jpg';
+      return {
+        name: `${createHash('sha256').update(ownerId).update('\0').update(data).digest('hex').slice(0, 40)}.${extension}`,
+        contentType: transparent ? 'image/png' : 'image/jpeg',
+        bytes: data,
+        width: info.width,
+        height: info.height,
+      };
+    } catch {
+      throw invalid('The image could not be decoded (damaged or truncated)');
+    }
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.running < CONCURRENT_ENCODES) {
+      this.running += 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running -= 1;
+  }
+}
+
+function invalid(message: string): AppError {
+  return new AppError('AVATAR_INVALID', message);
+}
