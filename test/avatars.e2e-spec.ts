@@ -203,6 +203,17 @@ describe('avatars (e2e)', () => {
       expect([two.status, (two.body as { code: string }).code]).toEqual([400, 'VALIDATION_FAILED']);
     });
 
+    it('takes the same upload by POST, the only method wx.uploadFile sends', async () => {
+      const res = await request(s.t.url)
+        .post('/users/me/avatar')
+        .set('Authorization', `Bearer ${session.accessToken}`)
+        .attach('file', await photo(90, 90), { filename: 'tmp.png', contentType: 'image/png' })
+        .expect(200);
+      await request(s.t.url)
+        .get((res.body as UserBody).avatarUrl!)
+        .expect(200);
+    });
+
     it('accepts multipart nowhere else', async () => {
       const res = await request(s.t.url)
         .patch('/users/me')
@@ -306,6 +317,46 @@ describe('avatars (e2e)', () => {
       expect(reused.status).toBe(409);
       expect(await count()).toBe(before);
     });
+  });
+});
+
+describe('avatars behind PUBLIC_BASE_URL (e2e)', () => {
+  const BASE = 'https://api.example.com/wx';
+  const s = useAppWithFakeWechat({ PUBLIC_BASE_URL: `${BASE}/` });
+
+  it('answers absolute avatarUrls, accepts them back in PATCH, and refuses another server’s', async () => {
+    const { accessToken } = await s.flow.registerNewUser('13711110000');
+    const auth = { Authorization: `Bearer ${accessToken}` };
+    const uploaded = await request(s.t.url)
+      .put('/users/me/avatar')
+      .set(auth)
+      .attach('file', await photo(50, 50), 'a.png')
+      .expect(200);
+    const avatarUrl = (uploaded.body as UserBody).avatarUrl!;
+    expect(avatarUrl).toMatch(new RegExp(`^${BASE}/avatars/[a-f0-9]{40}\\.jpg$`));
+    await request(s.t.url).get(avatarUrl.slice(BASE.length)).expect(200);
+
+    const patched = await request(s.t.url)
+      .patch('/users/me')
+      .set(auth)
+      .send({ avatarUrl, nickname: 'again' });
+    expect([patched.status, (patched.body as UserBody).avatarUrl]).toEqual([200, avatarUrl]);
+    // The same file name on another origin is not an avatar this server issued.
+    const elsewhere = await request(s.t.url)
+      .patch('/users/me')
+      .set(auth)
+      .send({ avatarUrl: avatarUrl.replace('api.example.com', 'evil.example.net') });
+    expect([elsewhere.status, (elsewhere.body as { code: string }).code]).toEqual([
+      400,
+      'VALIDATION_FAILED',
+    ]);
+    // Pointing the profile at a WeChat avatar releases the upload.
+    await request(s.t.url)
+      .patch('/users/me')
+      .set(auth)
+      .send({ avatarUrl: 'https://thirdwx.qlogo.cn/mmopen/vi_32/x/132' })
+      .expect(200);
+    await request(s.t.url).get(avatarUrl.slice(BASE.length)).expect(404);
   });
 });
 

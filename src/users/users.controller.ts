@@ -1,4 +1,14 @@
-import { Body, Controller, Get, Patch, Put, UseInterceptors } from '@nestjs/common';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Patch,
+  Post,
+  Put,
+  UseInterceptors,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -20,6 +30,47 @@ import { UserAvatarsService } from './user-avatars.service';
 import { UserDto } from './user.dto';
 import { User } from './user.entity';
 import { UsersService } from './users.service';
+
+/** The upload's interceptor and documentation, shared by PUT and POST. */
+function AvatarUpload(method: 'PUT' | 'POST'): MethodDecorator {
+  return applyDecorators(
+    UseInterceptors(MultipartUpload({ multipartOnly: true })),
+    ApiOperation({
+      summary:
+        method === 'PUT'
+          ? 'Upload a new avatar (the file of the chooseAvatar button)'
+          : 'Upload a new avatar, as wx.uploadFile sends it (POST)',
+      description:
+        '`multipart/form-data` with one file part, whatever its name (`wx.uploadFile({ name })`; `file` by convention): ' +
+        'JPEG, PNG, WebP or GIF (first frame), at most AVATAR_MAX_BYTES (2 MiB by default). The image is decoded and ' +
+        're-encoded (at most 640×640, EXIF/GPS and every other metadata dropped) and served at the new `avatarUrl`; ' +
+        'the previous upload is deleted (its URL answers 404).' +
+        (method === 'POST'
+          ? ' Same as PUT /users/me/avatar: `wx.uploadFile` cannot send PUT.'
+          : ''),
+    }),
+    ApiConsumes('multipart/form-data'),
+    ApiBody({
+      schema: {
+        type: 'object',
+        required: ['file'],
+        properties: { file: { type: 'string', format: 'binary', description: 'The image.' } },
+      },
+    }),
+    ApiOkResponse({ type: UserDto }),
+    ApiErrors(
+      'UNAUTHORIZED',
+      'VALIDATION_FAILED',
+      'REQUEST_REJECTED',
+      'PAYLOAD_TOO_LARGE',
+      'UNSUPPORTED_MEDIA_TYPE',
+      'AVATAR_INVALID',
+      'TOO_MANY_REQUESTS',
+      'DATABASE_UNAVAILABLE',
+      'INTERNAL_ERROR',
+    ),
+  );
+}
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -69,35 +120,7 @@ export class UsersController {
   }
 
   @Put('me/avatar')
-  @UseInterceptors(MultipartUpload({ multipartOnly: true }))
-  @ApiOperation({
-    summary: 'Upload a new avatar (the file of the chooseAvatar button)',
-    description:
-      '`multipart/form-data` with one file part, whatever its name (`wx.uploadFile({ name })`; `file` by convention): ' +
-      'JPEG, PNG, WebP or GIF (first frame), at most AVATAR_MAX_BYTES (2 MiB by default). The image is decoded and ' +
-      're-encoded (at most 640×640, EXIF/GPS and every other metadata dropped) and served at the new `avatarUrl`; ' +
-      'the previous upload is deleted (its URL answers 404).',
-  })
-  @ApiConsumes('multipart/form-data')
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['file'],
-      properties: { file: { type: 'string', format: 'binary', description: 'The image.' } },
-    },
-  })
-  @ApiOkResponse({ type: UserDto })
-  @ApiErrors(
-    'UNAUTHORIZED',
-    'VALIDATION_FAILED',
-    'REQUEST_REJECTED',
-    'PAYLOAD_TOO_LARGE',
-    'UNSUPPORTED_MEDIA_TYPE',
-    'AVATAR_INVALID',
-    'TOO_MANY_REQUESTS',
-    'DATABASE_UNAVAILABLE',
-    'INTERNAL_ERROR',
-  )
+  @AvatarUpload('PUT')
   async replaceAvatar(
     @CurrentSession() session: AccessClaims,
     @UploadedFilePart() file: UploadedFilePart | undefined,
@@ -106,6 +129,17 @@ export class UsersController {
     if (!file) throw new AppError('VALIDATION_FAILED', 'The request has no file part');
     const user = await this.avatars.replace(await this.load(session), file.buffer);
     return UserDto.from(user, this.links);
+  }
+
+  /** wx.uploadFile can only POST: the same upload under the method it sends. */
+  @Post('me/avatar')
+  @HttpCode(200)
+  @AvatarUpload('POST')
+  uploadAvatar(
+    @CurrentSession() session: AccessClaims,
+    @UploadedFilePart() file: UploadedFilePart | undefined,
+  ): Promise<UserDto> {
+    return this.replaceAvatar(session, file);
   }
 
   private async load(session: AccessClaims): Promise<User> {

@@ -74,6 +74,8 @@ export function rejectHostileBodies(req: Request, _res: Response, next: NextFunc
  */
 const MULTIPART_ROUTES: readonly { method: string; path: RegExp }[] = [
   { method: 'PUT', path: /^\/users\/me\/avatar\/?$/i },
+  // wx.uploadFile always POSTs.
+  { method: 'POST', path: /^\/users\/me\/avatar\/?$/i },
   { method: 'POST', path: /^\/auth\/wechat\/register\/?$/i },
 ];
 
