@@ -61,6 +61,19 @@ describe('avatars (e2e)', () => {
     return req;
   }
 
+  it('documents both uploads as multipart/form-data with a binary file, so Swagger UI can send one', async () => {
+    const doc = (await request(s.t.url).get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { requestBody: { content: Record<string, unknown> } }>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    const upload = doc.paths['/users/me/avatar'].put.requestBody.content['multipart/form-data'];
+    expect(JSON.stringify(upload)).toContain('"format":"binary"');
+    const register = doc.paths['/auth/wechat/register'].post.requestBody.content;
+    expect(Object.keys(register).sort()).toEqual(['application/json', 'multipart/form-data']);
+    expect(JSON.stringify(doc.components.schemas.RegisterFormDto)).toContain('"format":"binary"');
+    expect(JSON.stringify(doc.paths['/users/me/avatar'].put)).toContain('AVATAR_INVALID');
+  });
+
   describe('PUT /users/me/avatar', () => {
     it('re-encodes the image to at most 640×640 and serves it at the new avatarUrl', async () => {
       const res = await upload(png, 'wxfile_tmp_123.png', 'anything').expect(200);
