@@ -216,6 +216,12 @@ describe('avatars (e2e)', () => {
       expect([two.status, (two.body as { code: string }).code]).toEqual([400, 'VALIDATION_FAILED']);
     });
 
+    it('answers every upload when more arrive at once than are read into memory at a time', async () => {
+      const images = await Promise.all(Array.from({ length: 12 }, (_, i) => photo(40 + i, 40)));
+      const answers = await Promise.all(images.map((image) => upload(image)));
+      expect(answers.map((res) => res.status)).toEqual(images.map(() => 200));
+    });
+
     it('takes the same upload by POST, the only method wx.uploadFile sends', async () => {
       const res = await request(s.t.url)
         .post('/users/me/avatar')

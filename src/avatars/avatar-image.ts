@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import sharp from 'sharp';
 import { AppError } from '../common/app-error';
+import { Semaphore } from '../common/semaphore';
 
 /** What a client may upload: formats decoded as such, whatever the file name says. */
 const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
@@ -34,21 +35,18 @@ export interface EncodedAvatar {
  */
 @Injectable()
 export class AvatarImages {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly encoding = new Semaphore(CONCURRENT_ENCODES);
 
   constructor() {
     // libvips' operation cache would keep decoded images of past uploads.
     sharp.cache(false);
+    // One libvips thread per image: CONCURRENT_ENCODES images already keep the
+    // cores busy, and every extra thread holds its own tile buffers.
+    sharp.concurrency(1);
   }
 
-  async encode(ownerId: string, input: Buffer): Promise<EncodedAvatar> {
-    await this.acquire();
-    try {
-      return await this.reencode(ownerId, input);
-    } finally {
-      this.release();
-    }
+  encode(ownerId: string, input: Buffer): Promise<EncodedAvatar> {
+    return this.encoding.run(() => this.reencode(ownerId, input));
   }
 
   private async reencode(ownerId: string, input: Buffer): Promise<EncodedAvatar> {
@@ -87,20 +85,6 @@ export class AvatarImages {
     } catch {
       throw invalid('The image could not be decoded (damaged or truncated)');
     }
-  }
-
-  private async acquire(): Promise<void> {
-    if (this.running < CONCURRENT_ENCODES) {
-      this.running += 1;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.running -= 1;
   }
 }
 

@@ -12,9 +12,10 @@ import {
 import type { ConfigType } from '@nestjs/config';
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
-import type { Observable } from 'rxjs';
+import { finalize, type Observable } from 'rxjs';
 import { avatarConfig } from '../../config/avatar.config';
 import { AppError } from '../app-error';
+import { Semaphore } from '../semaphore';
 
 /** The one file of a multipart request, held in memory (at most AVATAR_MAX_BYTES). */
 export interface UploadedFilePart {
@@ -28,6 +29,15 @@ export interface UploadedFilePart {
 /** Room for the text fields, part headers and boundaries around the file. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 const TEXT_FIELD_LIMITS = { fields: 8, fieldSize: 4096, fieldNameSize: 64, headerPairs: 16 };
+/**
+ * Multipart bodies read into memory at once, across routes. The others wait
+ * unread (TCP holds the client back), so memory stays at about this many
+ * AVATAR_MAX_BYTES whether 8 or 400 uploads arrive together; each one waits
+ * for its turn instead. A client that sends slowly holds its place at most
+ * until HTTP_REQUEST_TIMEOUT closes its connection.
+ */
+const BODIES_IN_MEMORY = 8;
+const intake = new Semaphore(BODIES_IN_MEMORY);
 
 export interface MultipartUploadOptions {
   /** The file part's field name, when the route insists on one (`avatar` at registration). */
@@ -42,7 +52,8 @@ export interface MultipartUploadOptions {
  * limits checked while it streams: a declared Content-Length beyond them is
  * refused before any byte is read, and a file that grows past
  * AVATAR_MAX_BYTES stops being stored at once (multer then discards the rest
- * of the body without keeping it). Text fields become the body the route's
+ * of the body without keeping it), and only BODIES_IN_MEMORY bodies are read
+ * at a time. Text fields become the body the route's
  * DTO validates; the file is read with @UploadedFilePart(). Multer's and
  * busboy's errors become the contract's codes, never a 500.
  *
@@ -82,6 +93,32 @@ export function MultipartUpload(options: MultipartUploadOptions): Type<NestInter
         http.getResponse<Response>().setHeader('Connection', 'close');
         throw this.tooLarge();
       }
+      await intake.acquire();
+      // Held until the route is done with the file, whichever way it ends.
+      let released = false;
+      const release = () => {
+        if (!released) intake.release();
+        released = true;
+      };
+      if (req.destroyed) {
+        // Gone while it waited: the parser would wait for a 'close' already past.
+        release();
+        throw new AppError('REQUEST_REJECTED', 'The request was aborted');
+      }
+      try {
+        const handled = await this.parse(context, next, req);
+        return handled.pipe(finalize(release));
+      } catch (error) {
+        release();
+        throw error;
+      }
+    }
+
+    private async parse(
+      context: ExecutionContext,
+      next: CallHandler,
+      req: Request,
+    ): Promise<Observable<unknown>> {
       let handled: Observable<unknown>;
       try {
         handled = await this.parser.intercept(context, next);
