@@ -11,11 +11,13 @@ export const AVATAR_MAX_INPUT_PIXELS = 40_000_000;
 /** The stored avatar fits in this square; phones show avatars at 40–120 pt. */
 export const AVATAR_MAX_SIDE = 640;
 /**
- * Images decoded at once. Each decode holds up to a few tens of MB in libvips
- * (off the main thread, in libuv's pool); the rest wait their turn, so
- * concurrent uploads cost queueing time, not memory.
+ * Images decoded at once, each with one libvips thread, in libuv's pool (off
+ * the main thread). One keeps a core free for the event loop on a small
+ * machine, and every decoding thread grows malloc arenas of its own: with two
+ * at once the bench's peak RSS was ~15 MB higher for the same throughput
+ * (bench/RESULTS.md). Uploads beyond it wait their turn.
  */
-const CONCURRENT_ENCODES = 2;
+const CONCURRENT_ENCODES = 1;
 
 export interface EncodedAvatar {
   /** Content hash (of the owner and the encoded bytes) + extension. */
@@ -40,8 +42,7 @@ export class AvatarImages {
   constructor() {
     // libvips' operation cache would keep decoded images of past uploads.
     sharp.cache(false);
-    // One libvips thread per image: CONCURRENT_ENCODES images already keep the
-    // cores busy, and every extra thread holds its own tile buffers.
+    // One libvips thread per image (see CONCURRENT_ENCODES).
     sharp.concurrency(1);
   }
 
