@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountStanding } from './account-standing';
 import { User } from './user.entity';
 import { WechatAccount } from './wechat-account.entity';
 import { UsersController } from './users.controller';
@@ -10,7 +11,7 @@ import { WechatBindingsService } from './wechat-bindings.service';
 @Module({
   imports: [TypeOrmModule.forFeature([User, WechatAccount])],
   controllers: [UsersController],
-  providers: [UsersRepository, UsersService, WechatBindingsService],
-  exports: [UsersService, WechatBindingsService],
+  providers: [UsersRepository, UsersService, WechatBindingsService, AccountStanding],
+  exports: [UsersService, WechatBindingsService, AccountStanding],
 })
 export class UsersModule {}

@@ -29,6 +29,15 @@ export class UsersRepository {
     return this.sql.findOneBy('unionid', unionid);
   }
 
+  /**
+   * What the access guard needs to know: whether the user still exists and
+   * whether it is blocked. One primary-key read.
+   */
+  async findStanding(id: string): Promise<{ blockedAt: Date | null } | null> {
+    const user = await this.sql.findOneBy('id', id);
+    return user && { blockedAt: user.blockedAt };
+  }
+
   /** A User instance (not yet stored) with exactly these values. */
   build(values: User): User {
     return this.users.create(values);

@@ -91,6 +91,8 @@ export class UsersService {
       createdAt: now,
       updatedAt: now,
       lastLoginAt: now,
+      blockedAt: null,
+      blockedReason: null,
     });
     try {
       await this.users.insert(user, manager);

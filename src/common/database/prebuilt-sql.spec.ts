@@ -35,6 +35,8 @@ describe('PrebuiltSql', () => {
       createdAt: new Date('2026-01-02T03:04:05.678Z'),
       updatedAt: new Date('2026-01-02T03:04:05.678Z'),
       lastLoginAt: null,
+      blockedAt: null,
+      blockedReason: null,
       ...overrides,
     });
   }
