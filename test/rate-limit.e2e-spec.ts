@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { getStorageToken, ThrottlerStorage } from '@nestjs/throttler';
 import request from 'supertest';
+import { harnessEnvironment } from '../src/config/harness-environment';
 import { DEFAULT_MAX_COUNTERS } from '../src/rate-limit/bounded-throttler.storage';
 import { FakeWechat } from './helpers/fake-wechat';
 import { useDatabaseAndFakeWechat } from './helpers/suite';
@@ -8,7 +9,7 @@ import { TestDatabase } from './helpers/test-database';
 import { startApp, TestApp } from './helpers/test-app';
 
 /** Redis-backed limits are tested where a Redis server is named (CI sets it). */
-const REDIS_URL = process.env.E2E_REDIS_URL;
+const REDIS_URL = harnessEnvironment().redisUrl;
 const describeWithRedis = REDIS_URL ? describe : describe.skip;
 
 /** The in-memory store's counter count (`storage` is where the library's own store keeps them). */
