@@ -5,12 +5,13 @@ import { WechatAccount } from './wechat-account.entity';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
+import { WechatAccountsRepository } from './wechat-accounts.repository';
 import { WechatBindingsService } from './wechat-bindings.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User, WechatAccount])],
   controllers: [UsersController],
-  providers: [UsersRepository, UsersService, WechatBindingsService],
+  providers: [UsersRepository, WechatAccountsRepository, UsersService, WechatBindingsService],
   exports: [UsersService, WechatBindingsService],
 })
 export class UsersModule {}
