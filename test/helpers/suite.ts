@@ -54,3 +54,20 @@ export function useDatabaseAndFakeWechat(
   });
   return suite;
 }
+
+/**
+ * For one describe block: the app as `npm start` runs it with no WeChat
+ * configuration (the built-in simulator on) on a fresh database.
+ */
+export function useAppWithSimulator(): Pick<Suite, 'db' | 't'> {
+  const suite = {} as Pick<Suite, 'db' | 't'>;
+  beforeAll(async () => {
+    suite.db = await createTestDatabase();
+    suite.t = await startApp({ databaseUrl: suite.db.url });
+  });
+  afterAll(async () => {
+    await suite.t?.close();
+    await suite.db?.drop();
+  });
+  return suite;
+}
