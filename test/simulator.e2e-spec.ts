@@ -10,13 +10,15 @@ describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', (
   // No WECHAT_* variables at all: the simulator switches itself on.
   const s = useAppWithSimulator();
 
-  const mintPhoneCode = async (phoneNumber: string): Promise<string> => {
-    const res = await request(s.t.url)
-      .post('/__wechat-sim/phone-codes')
-      .send({ phoneNumber })
-      .expect(200);
+  /** A code from the simulator, as WeChat would hand it to the mini-program. */
+  const mint = async (
+    route: 'phone-codes' | 'login-codes',
+    body: Record<string, string>,
+  ): Promise<string> => {
+    const res = await request(s.t.url).post(`/__wechat-sim/${route}`).send(body).expect(200);
     return (res.body as { code: string }).code;
   };
+  const mintPhoneCode = (phoneNumber: string) => mint('phone-codes', { phoneNumber });
 
   it('runs the whole flow: 404 with ticket, register, log in with a fresh code', async () => {
     const first = await request(s.t.url)
@@ -78,13 +80,7 @@ describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', (
   describe('POST /__wechat-sim/faults', () => {
     const fault = (body: Record<string, unknown>) =>
       request(s.t.url).post('/__wechat-sim/faults').send(body);
-    const mintLoginCode = async (openid: string): Promise<string> => {
-      const res = await request(s.t.url)
-        .post('/__wechat-sim/login-codes')
-        .send({ openid })
-        .expect(200);
-      return (res.body as { code: string }).code;
-    };
+    const mintLoginCode = (openid: string) => mint('login-codes', { openid });
 
     it('makes the next wx.login code answer 40226 → 403 WECHAT_USER_BLOCKED, then WeChat behaves again', async () => {
       const res = await fault({ api: 'jscode2session', errcode: 40226 }).expect(200);
