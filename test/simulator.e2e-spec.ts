@@ -3,8 +3,8 @@ import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/load-config';
 import { InvalidEnvironmentError } from '../src/config/validate-env';
 import { useAppWithSimulator } from './helpers/suite';
-import { createTestDatabase, TestDatabase } from './helpers/test-database';
-import { startApp, TestApp } from './helpers/test-app';
+import { createTestDatabase } from './helpers/test-database';
+import { startApp } from './helpers/test-app';
 
 describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', () => {
   // No WECHAT_* variables at all: the simulator switches itself on.
@@ -177,41 +177,30 @@ describe('simulator off (e2e)', () => {
 describe('simulator with several mini-programs (e2e)', () => {
   const SHOP = { appId: 'wx_sim_shop_000001', secret: 'shop-secret' };
   const CARD = { appId: 'wx_sim_card_000002', secret: 'card-secret' };
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await startApp({
-      databaseUrl: db.url,
-      env: { WECHAT_SIMULATOR: 'true', WECHAT_APPS: JSON.stringify([SHOP, CARD]) },
-    });
-  });
-
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
+  const s = useAppWithSimulator({
+    WECHAT_SIMULATOR: 'true',
+    WECHAT_APPS: JSON.stringify([SHOP, CARD]),
   });
 
   it('names the app of a minted code as the login routes do: X-WX-AppId or WeChat’s Referer', async () => {
-    const byHeader = await request(t.url)
+    const byHeader = await request(s.t.url)
       .post('/__wechat-sim/phone-codes')
       .set('X-WX-AppId', CARD.appId)
       .send({ phoneNumber: '13800138000' })
       .expect(200);
     // The card's code logs in to the card (its watermark names the card), nowhere else.
-    await request(t.url)
+    await request(s.t.url)
       .post('/auth/wechat/phone-login')
       .set('X-WX-AppId', CARD.appId)
       .send({ code: (byHeader.body as { code: string }).code })
       .expect(404);
 
-    const byReferer = await request(t.url)
+    const byReferer = await request(s.t.url)
       .post('/__wechat-sim/login-codes')
       .set('Referer', `https://servicewechat.com/${SHOP.appId}/0/page-frame.html`)
       .send({ openid: 'o_sim_shop' })
       .expect(200);
-    const session = await request(t.url)
+    const session = await request(s.t.url)
       .post('/auth/wechat/session')
       .set('X-WX-AppId', CARD.appId)
       .send({ loginCode: (byReferer.body as { code: string }).code })
@@ -220,18 +209,18 @@ describe('simulator with several mini-programs (e2e)', () => {
   });
 
   it('asks the client to name its app, and no longer reads it from the body', async () => {
-    const missing = await request(t.url)
+    const missing = await request(s.t.url)
       .post('/__wechat-sim/phone-codes')
       .send({ phoneNumber: '13800138000' })
       .expect(400);
     expect(missing.body).toMatchObject({ code: 'UNKNOWN_APPID' });
-    const unknown = await request(t.url)
+    const unknown = await request(s.t.url)
       .post('/__wechat-sim/login-codes')
       .set('X-WX-AppId', 'wx_not_ours')
       .send({})
       .expect(400);
     expect(unknown.body).toMatchObject({ code: 'UNKNOWN_APPID' });
-    const inBody = await request(t.url)
+    const inBody = await request(s.t.url)
       .post('/__wechat-sim/phone-codes')
       .set('X-WX-AppId', CARD.appId)
       .send({ phoneNumber: '13800138000', appId: SHOP.appId })

@@ -56,14 +56,14 @@ export function useDatabaseAndFakeWechat(
 }
 
 /**
- * For one describe block: the app as `npm start` runs it with no WeChat
- * configuration (the built-in simulator on) on a fresh database.
+ * For one describe block: the app with the built-in WeChat simulator on a
+ * fresh database; with no `env`, as `npm start` runs it with no configuration.
  */
-export function useAppWithSimulator(): Pick<Suite, 'db' | 't'> {
+export function useAppWithSimulator(env: Record<string, string> = {}): Pick<Suite, 'db' | 't'> {
   const suite = {} as Pick<Suite, 'db' | 't'>;
   beforeAll(async () => {
     suite.db = await createTestDatabase();
-    suite.t = await startApp({ databaseUrl: suite.db.url });
+    suite.t = await startApp({ databaseUrl: suite.db.url, env });
   });
   afterAll(async () => {
     await suite.t?.close();
