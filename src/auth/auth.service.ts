@@ -6,6 +6,7 @@ import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { maskPhone } from '../common/mask';
 import { isUniqueViolation } from '../common/database/unique-violation';
+import { blocked } from '../users/account-standing';
 import { UserAvatarsService } from '../users/user-avatars.service';
 import { UserDto } from '../users/user.dto';
 import { User } from '../users/user.entity';
@@ -99,6 +100,8 @@ export class AuthService {
         },
       );
     }
+    // Before anything is written: a blocked user's login changes nothing.
+    if (user.blockedAt) throw blocked();
     const binding = await this.phoneProofBindings.bind(user, sent);
     return this.startSession(await this.users.recordLogin(binding.user), binding);
   }
@@ -120,6 +123,7 @@ export class AuthService {
         'No user is bound to this WeChat account yet; log in with the phone button',
       );
     }
+    if (user.blockedAt) throw blocked();
     const binding = await this.bindings.bind(user, appId, account, 'wechat');
     if (!binding.bound) {
       this.logger.warn(

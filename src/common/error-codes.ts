@@ -54,6 +54,11 @@ export const ERROR_CODES = {
     description:
       'WeChat blocked this account as high-risk (jscode2session 40226): it cannot log in to mini-programs for now. Not worth retrying.',
   },
+  USER_BLOCKED: {
+    status: 403,
+    description:
+      'The operator of this service blocked this account: every login path, refresh and Bearer route refuses it (access tokens within seconds) until it is unblocked.',
+  },
   PHONE_NOT_REGISTERED: {
     status: 404,
     description:

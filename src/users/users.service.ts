@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AvatarLinks } from '../avatars/avatar-links';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
@@ -11,7 +10,7 @@ import type { WechatApp } from '../wechat/wechat-app';
 import { UserAvatarsService } from './user-avatars.service';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
-import { WechatAccount } from './wechat-account.entity';
+import { WechatAccountsRepository } from './wechat-accounts.repository';
 
 export interface NewUser {
   /** Chosen beforehand when something (an uploaded avatar) is stored for the user first. */
@@ -27,7 +26,7 @@ export interface NewUser {
 export class UsersService {
   constructor(
     private readonly users: UsersRepository,
-    @InjectRepository(WechatAccount) private readonly accounts: Repository<WechatAccount>,
+    private readonly accounts: WechatAccountsRepository,
     private readonly clock: Clock,
     private readonly nicknames: NicknameScreen,
     private readonly avatars: UserAvatarsService,
@@ -44,7 +43,7 @@ export class UsersService {
 
   /** The user bound to this WeChat account of this mini-program. */
   async findByWechatAccount(appId: string, openid: string): Promise<User | null> {
-    const account = await this.accounts.findOneBy({ appId, openid });
+    const account = await this.accounts.findByOpenid(appId, openid);
     return account ? this.findById(account.userId) : null;
   }
 
@@ -66,7 +65,7 @@ export class UsersService {
       profile.avatarUrl !== undefined ? this.links.toStored(profile.avatarUrl) : undefined;
     // An unchanged nickname was already accepted: no WeChat call for it.
     if (profile.nickname !== undefined && profile.nickname !== user.nickname) {
-      const account = await this.accounts.findOneBy({ userId: user.id, appId: app.id });
+      const account = await this.accounts.findForUser(user.id, app.id);
       await this.nicknames.screenNickname(profile.nickname, {
         app,
         openid: account?.openid,
@@ -100,6 +99,8 @@ export class UsersService {
       createdAt: now,
       updatedAt: now,
       lastLoginAt: now,
+      blockedAt: null,
+      blockedReason: null,
     });
     try {
       await this.users.insert(user, manager);
