@@ -6,6 +6,22 @@ import { Semaphore } from '../common/semaphore';
 
 /** What a client may upload: formats decoded as such, whatever the file name says. */
 const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
+
+/**
+ * The signatures of the accepted formats. Checked before sharp sees the
+ * bytes, so libvips' other loaders (SVG, TIFF, HEIF, PDF…) never parse
+ * anything a client sent.
+ */
+function hasAcceptedSignature(input: Buffer): boolean {
+  const ascii = (start: number, end: number) => input.toString('latin1', start, end);
+  return (
+    (input[0] === 0xff && input[1] === 0xd8 && input[2] === 0xff) ||
+    ascii(0, 8) === '\x89PNG\r\n\x1a\n' ||
+    ascii(0, 6) === 'GIF87a' ||
+    ascii(0, 6) === 'GIF89a' ||
+    (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP')
+  );
+}
 /** Larger images are refused before decoding: a small file can declare a huge canvas (a "bomb"). */
 export const AVATAR_MAX_INPUT_PIXELS = 40_000_000;
 /** The stored avatar fits in this square; phones show avatars at 40–120 pt. */
@@ -52,6 +68,9 @@ export class AvatarImages {
 
   private async reencode(ownerId: string, input: Buffer): Promise<EncodedAvatar> {
     if (input.length === 0) throw invalid('The file is empty');
+    if (!hasAcceptedSignature(input)) {
+      throw invalid('Only JPEG, PNG, WebP and GIF images are accepted');
+    }
     // GIF: the first frame only (pages: 1 is sharp's default).
     const options = { limitInputPixels: AVATAR_MAX_INPUT_PIXELS, failOn: 'error' as const };
     const metadata = await sharp(input, options)
