@@ -29,6 +29,19 @@ describe('AvatarImages.encode', () => {
     expect((await sharp(avatar.bytes).metadata()).orientation).toBeUndefined();
   });
 
+  it('drops ICC profiles, XMP and text chunks along with EXIF', async () => {
+    const tagged = await solid(80, 80)
+      .png()
+      .withIccProfile('p3')
+      .withXmp('<x:xmpmeta xmlns:x="adobe:ns:meta/">secret-xmp</x:xmpmeta>')
+      .toBuffer();
+    expect((await sharp(tagged).metadata()).icc).toBeDefined();
+    const avatar = await images.encode('user-1', tagged);
+    const metadata = await sharp(avatar.bytes).metadata();
+    expect([metadata.icc, metadata.xmp, metadata.exif]).toEqual([undefined, undefined, undefined]);
+    expect(avatar.bytes.includes('secret-xmp')).toBe(false);
+  });
+
   it('shrinks to fit 640×640, never enlarges, and keeps transparency as PNG', async () => {
     const big = await images.encode('user-1', await solid(1600, 900).png().toBuffer());
     expect([big.width, big.height, big.contentType]).toEqual([640, 360, 'image/jpeg']);
