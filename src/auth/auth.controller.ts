@@ -12,6 +12,7 @@ import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator';
 import { WechatApp } from '../wechat/wechat-app';
 import { ApiWechatAppHeader, CurrentWechatApp } from '../wechat/wechat-app.decorator';
 import { AuthService, LoginResult } from './auth.service';
+import { ClientDevice } from './client-device';
 import { LoginResponseDto, PhoneNotRegisteredDto } from './dto/login-response.dto';
 import { PhoneLoginDto } from './dto/phone-login.dto';
 import { RegisterDto } from './dto/register.dto';
@@ -61,8 +62,9 @@ export class AuthController {
   phoneLogin(
     @Body() body: PhoneLoginDto,
     @CurrentWechatApp() app: WechatApp,
+    @ClientDevice() device: string | null,
   ): Promise<LoginResult> {
-    return this.auth.phoneLogin(app, body.code, body.loginCode);
+    return this.auth.phoneLogin(app, body.code, body.loginCode, device);
   }
 
   @Post('session')
@@ -78,8 +80,9 @@ export class AuthController {
   session(
     @Body() body: WechatSessionDto,
     @CurrentWechatApp() app: WechatApp,
+    @ClientDevice() device: string | null,
   ): Promise<LoginResult> {
-    return this.auth.wechatSessionLogin(app, body.loginCode);
+    return this.auth.wechatSessionLogin(app, body.loginCode, device);
   }
 
   @Post('register')
@@ -102,7 +105,11 @@ export class AuthController {
     'DATABASE_UNAVAILABLE',
     'INTERNAL_ERROR',
   )
-  register(@Body() body: RegisterDto, @CurrentWechatApp() app: WechatApp): Promise<LoginResult> {
-    return this.auth.register(app, body);
+  register(
+    @Body() body: RegisterDto,
+    @CurrentWechatApp() app: WechatApp,
+    @ClientDevice() device: string | null,
+  ): Promise<LoginResult> {
+    return this.auth.register(app, body, device);
   }
 }

@@ -69,6 +69,7 @@ export class AuthService {
     app: WechatApp,
     code: string,
     loginCode: string | undefined,
+    device: string | null,
   ): Promise<LoginResult> {
     const [phone, sent] = await Promise.all([
       this.phones.resolvePhone(app, code),
@@ -96,7 +97,7 @@ export class AuthService {
     // Before anything is written: a blocked user's login changes nothing.
     if (user.blockedAt) throw blocked();
     const binding = await this.phoneProofBindings.bind(user, sent);
-    return this.startSession(await this.users.recordLogin(binding.user), binding);
+    return this.startSession(await this.users.recordLogin(binding.user), device, binding);
   }
 
   /**
@@ -104,7 +105,11 @@ export class AuthService {
    * phone call. The openid is per mini-program; a user known by unionid from
    * another mini-program of the same Open Platform account is bound here too.
    */
-  async wechatSessionLogin(app: WechatApp, loginCode: string): Promise<LoginResult> {
+  async wechatSessionLogin(
+    app: WechatApp,
+    loginCode: string,
+    device: string | null,
+  ): Promise<LoginResult> {
     const appId = app.id;
     const account = await this.wechatLogins.resolveLogin(app, loginCode);
     const user =
@@ -123,7 +128,7 @@ export class AuthService {
         `WeChat account of app ${appId} not bound to user ${user.id}: ${binding.reason}`,
       );
     }
-    return this.startSession(await this.users.recordLogin(binding.user));
+    return this.startSession(await this.users.recordLogin(binding.user), device);
   }
 
   /**
@@ -133,7 +138,11 @@ export class AuthService {
    * account (of this loginCode, else the one the ticket carries) is bound
    * afterwards as after a phone login: a failure skips it, never the registration.
    */
-  async register(app: WechatApp, registration: Registration): Promise<LoginResult> {
+  async register(
+    app: WechatApp,
+    registration: Registration,
+    device: string | null,
+  ): Promise<LoginResult> {
     const ticket = await this.tokens.verifyRegistrationTicket(registration.registrationTicket);
     const sent =
       registration.loginCode !== undefined
@@ -179,7 +188,7 @@ export class AuthService {
     });
     this.logger.log(`Registered user ${user.id} (${maskPhone(user.phoneNumber)})`);
     const binding = await this.phoneProofBindings.bind(user, sent);
-    return this.startSession(binding.user, binding);
+    return this.startSession(binding.user, device, binding);
   }
 
   /** Rotation: the presented refresh token is spent, a new pair comes back. */
@@ -194,11 +203,13 @@ export class AuthService {
     else await this.refreshTokens.revokeFamily(session.familyId, session.userId);
   }
 
+  /** `device`: the label of the client's User-Agent, shown in the user's sessions list. */
   private async startSession(
     user: User,
+    device: string | null,
     binding: { wechatAccountBound?: boolean } = {},
   ): Promise<LoginResult> {
-    const issued = await this.refreshTokens.issue(user.id);
+    const issued = await this.refreshTokens.issue(user.id, device);
     const access = await this.tokens.signAccessToken(issued);
     return {
       ...access,

@@ -84,7 +84,7 @@ describe('AuthService.register: a registration ticket is single-use', () => {
 
   it('refuses the same ticket after the first user’s phone number became free again', async () => {
     const { registrationTicket } = await tokens.issueRegistrationTicket(PHONE);
-    const first = await auth.register(APP, { registrationTicket });
+    const first = await auth.register(APP, { registrationTicket }, null);
     expect(first.user.phoneNumber).toBe(PHONE.phoneNumber);
     // The first user's number changes: nothing on the phone column stops a second user now.
     await dataSource
@@ -94,7 +94,7 @@ describe('AuthService.register: a registration ticket is single-use', () => {
         { phoneNumber: '+8613900139000', purePhoneNumber: '13900139000' },
       );
 
-    await expect(auth.register(APP, { registrationTicket })).rejects.toMatchObject({
+    await expect(auth.register(APP, { registrationTicket }, null)).rejects.toMatchObject({
       code: 'REGISTRATION_TICKET_INVALID',
       status: 401,
     });
