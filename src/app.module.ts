@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AccountModule } from './account/account.module';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import { LoggingModule } from './common/logging/logging.module';
@@ -34,6 +35,7 @@ export class AppModule {
         WechatModule.forRoot({ simulator: config.wechat.simulator }),
         UsersModule,
         AuthModule,
+        AccountModule,
         HealthModule,
       ],
     };

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountErasers } from './account-erasers';
 import { AccountStanding } from './account-standing';
 import { User } from './user.entity';
 import { WechatAccount } from './wechat-account.entity';
@@ -11,7 +12,13 @@ import { WechatBindingsService } from './wechat-bindings.service';
 @Module({
   imports: [TypeOrmModule.forFeature([User, WechatAccount])],
   controllers: [UsersController],
-  providers: [UsersRepository, UsersService, WechatBindingsService, AccountStanding],
-  exports: [UsersService, WechatBindingsService, AccountStanding],
+  providers: [
+    UsersRepository,
+    UsersService,
+    WechatBindingsService,
+    AccountStanding,
+    AccountErasers,
+  ],
+  exports: [UsersService, WechatBindingsService, AccountStanding, AccountErasers],
 })
 export class UsersModule {}

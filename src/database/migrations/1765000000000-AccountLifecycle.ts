@@ -62,7 +62,10 @@ export class AccountLifecycle1765000000000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.dropTable('account_deletions');
     await queryRunner.dropTable('job_leases');
-    await queryRunner.dropIndex('registration_ticket_uses', 'IDX_registration_ticket_uses_expires_at');
+    await queryRunner.dropIndex(
+      'registration_ticket_uses',
+      'IDX_registration_ticket_uses_expires_at',
+    );
     await queryRunner.dropIndex('refresh_tokens', 'IDX_refresh_tokens_revoked_at');
     await queryRunner.dropIndex('refresh_tokens', 'IDX_refresh_tokens_expires_at');
     await queryRunner.dropColumn('refresh_tokens', 'device');
