@@ -9,6 +9,7 @@ import { LoadedConfiguration } from './config/load-config';
 import { requireValidConfig } from './config/validate-env';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { HousekeepingModule } from './housekeeping/housekeeping.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { UsersModule } from './users/users.module';
 import { WechatModule } from './wechat/wechat.module';
@@ -36,6 +37,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         AccountModule,
+        HousekeepingModule,
         HealthModule,
       ],
     };
