@@ -102,4 +102,6 @@ module.exports = {
   request,
   get: (path, options) => request('GET', path, undefined, options),
   post: (path, data, options) => request('POST', path, data || {}, options),
+  put: (path, data, options) => request('PUT', path, data || {}, options),
+  del: (path, options) => request('DELETE', path, undefined, options),
 };

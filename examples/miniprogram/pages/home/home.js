@@ -30,6 +30,10 @@ Component({
         });
     },
 
+    onOpenAccount() {
+      wx.navigateTo({ url: '/pages/account/account' });
+    },
+
     onLogout() {
       return auth.logout().then(() => wx.reLaunch({ url: LOGIN + '?loggedOut=1' }));
     },
