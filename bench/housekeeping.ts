@@ -87,7 +87,8 @@ async function openDatabase(): Promise<Database> {
 function family(now: number): { rows: RefreshToken[]; ticket?: RegistrationTicketUse } {
   const userId = randomUUID();
   const familyId = randomUUID();
-  const startedAt = now - Math.random() * DAYS * DAY;
+  // Whole seconds: MySQL's DATETIME keeps no more, so expiry is judged alike here and there.
+  const startedAt = Math.floor((now - Math.random() * DAYS * DAY) / 1000) * 1000;
   const refreshes = Math.floor(Math.random() * 5);
   const loggedOutAt = Math.random() < 0.1 ? startedAt + Math.random() * 10 * DAY : undefined;
   const rows: RefreshToken[] = [];
