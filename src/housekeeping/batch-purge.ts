@@ -30,9 +30,8 @@ export class BatchPurge {
     const { driver } = this.dataSource;
     const table = driver.escape(metadata.tableName);
     const name = driver.escape(column.databaseName);
-    // ORDER BY the indexed column: without it, once most rows match, MariaDB
-    // prefers a table scan that wades through ever more live rows each batch
-    // (57 s instead of seconds for 100 000 logins' rows; bench/RESULTS.md).
+    // Oldest first, read in the index's order: a range scan of 1000 entries
+    // (EXPLAIN on MariaDB: range on the column's index, rows 1000).
     const batch = `WHERE ${name} < ? ORDER BY ${name} LIMIT ${PURGE_BATCH_SIZE}`;
     // MySQL/MariaDB take LIMIT on DELETE; SQLite (built without that option) a rowid subquery.
     const sql = this.isMysql
