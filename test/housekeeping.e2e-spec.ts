@@ -23,6 +23,23 @@ describe('housekeeping (e2e)', () => {
   const refresh = (refreshToken: string) =>
     request(s.t.url).post('/auth/refresh').send({ refreshToken });
   const run = () => s.t.app.get(Housekeeping).run();
+  /** A refresh token row that expired a day ago, as an abandoned login leaves it. */
+  const expiredRow = (tokenHash = randomUUID().replace(/-/g, '').padEnd(64, '0')) => {
+    const expired = new Date(s.t.clock.now() - DAY);
+    return {
+      id: randomUUID(),
+      userId: randomUUID(),
+      familyId: randomUUID(),
+      tokenHash,
+      createdAt: expired,
+      expiresAt: expired,
+      familyStartedAt: expired,
+      usedAt: null,
+      replacedBy: null,
+      revokedAt: null,
+      device: null,
+    };
+  };
   const login = async (phone: string) =>
     (await s.flow.phoneLogin(s.wechat.phoneCode(phone)).expect(200)).body as LoginBody;
 
@@ -82,21 +99,8 @@ describe('housekeeping (e2e)', () => {
 
   it('deletes a backlog in bounded batches within one run', async () => {
     await run();
-    const expired = new Date(s.t.clock.now() - DAY);
     const backlog = 2 * PURGE_BATCH_SIZE + 500;
-    const rows = Array.from({ length: backlog }, () => ({
-      id: randomUUID(),
-      userId: randomUUID(),
-      familyId: randomUUID(),
-      tokenHash: randomUUID().replace(/-/g, '').padEnd(64, '0'),
-      createdAt: expired,
-      expiresAt: expired,
-      familyStartedAt: expired,
-      usedAt: null,
-      replacedBy: null,
-      revokedAt: null,
-      device: null,
-    }));
+    const rows = Array.from({ length: backlog }, () => expiredRow());
     for (let i = 0; i < rows.length; i += 500) await tokens().insert(rows.slice(i, i + 500));
     const before = await tokens().count();
     const result = await run();
@@ -110,20 +114,7 @@ describe('housekeeping (e2e)', () => {
       { name: HOUSEKEEPING_JOB },
       { holder: 'another-instance', leaseUntil: s.t.clock.now() + 60_000 },
     );
-    const expired = new Date(s.t.clock.now() - DAY);
-    await tokens().insert({
-      id: randomUUID(),
-      userId: randomUUID(),
-      familyId: randomUUID(),
-      tokenHash: 'f'.repeat(64),
-      createdAt: expired,
-      expiresAt: expired,
-      familyStartedAt: expired,
-      usedAt: null,
-      replacedBy: null,
-      revokedAt: null,
-      device: null,
-    });
+    await tokens().insert(expiredRow('f'.repeat(64)));
     expect(await run()).toMatchObject({ ran: false, expiredRefreshTokens: 0 });
     expect(await tokens().existsBy({ tokenHash: 'f'.repeat(64) })).toBe(true);
 

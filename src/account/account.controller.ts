@@ -7,8 +7,10 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
+import { WECHAT_LOGIN_ERRORS } from '../auth/auth.controller';
 import { CurrentSession } from '../auth/current-session.decorator';
 import type { AccessClaims } from '../auth/tokens/token.service';
+import { ErrorCode } from '../common/error-codes';
 import { ApiErrors } from '../common/swagger/api-errors.decorator';
 import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator';
 import { UserDto } from '../users/user.dto';
@@ -17,6 +19,20 @@ import { ApiWechatAppHeader, CurrentWechatApp } from '../wechat/wechat-app.decor
 import { AccountDeletion } from './account-deletion.service';
 import { AccountExportDto, ChangePhoneDto, DeviceSessionDto } from './account.dto';
 import { AccountService } from './account.service';
+
+/** What every route here can answer: the user's access token and standing, the limits, the database. */
+const BEARER_ERRORS: ErrorCode[] = [
+  'UNAUTHORIZED',
+  'USER_BLOCKED',
+  'TOO_MANY_REQUESTS',
+  'DATABASE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+];
+
+/** A Bearer route that exchanges a phone code as a login does. */
+const PHONE_CHANGE_ERRORS = [
+  ...new Set<ErrorCode>([...WECHAT_LOGIN_ERRORS, ...BEARER_ERRORS, 'PHONE_ALREADY_REGISTERED']),
+];
 
 /** The account lifecycle of the signed-in user (README, "Account lifecycle"). */
 @ApiTags('account')
@@ -39,23 +55,7 @@ export class AccountController {
   })
   @ApiWechatAppHeader()
   @ApiOkResponse({ type: UserDto })
-  @ApiErrors(
-    'UNAUTHORIZED',
-    'USER_BLOCKED',
-    'VALIDATION_FAILED',
-    'INVALID_JSON',
-    'UNKNOWN_APPID',
-    'WECHAT_CODE_INVALID',
-    'PHONE_ALREADY_REGISTERED',
-    'PAYLOAD_TOO_LARGE',
-    'UNSUPPORTED_MEDIA_TYPE',
-    'TOO_MANY_REQUESTS',
-    'WECHAT_BAD_RESPONSE',
-    'WECHAT_UNAVAILABLE',
-    'WECHAT_MISCONFIGURED',
-    'DATABASE_UNAVAILABLE',
-    'INTERNAL_ERROR',
-  )
+  @ApiErrors(...PHONE_CHANGE_ERRORS)
   async changePhone(
     @CurrentSession() session: AccessClaims,
     @Body() body: ChangePhoneDto,
@@ -71,13 +71,7 @@ export class AccountController {
       'Newest use first. `device` is a label parsed from the User-Agent of the login (never the IP); `current` marks the session of this access token.',
   })
   @ApiOkResponse({ type: [DeviceSessionDto] })
-  @ApiErrors(
-    'UNAUTHORIZED',
-    'USER_BLOCKED',
-    'TOO_MANY_REQUESTS',
-    'DATABASE_UNAVAILABLE',
-    'INTERNAL_ERROR',
-  )
+  @ApiErrors(...BEARER_ERRORS)
   sessions(@CurrentSession() session: AccessClaims): Promise<DeviceSessionDto[]> {
     return this.account.sessions(session.userId, session.familyId);
   }
@@ -91,14 +85,7 @@ export class AccountController {
   })
   @ApiParam({ name: 'id', description: 'A session id from GET /users/me/sessions.' })
   @ApiNoContentResponse({ description: 'Signed out.' })
-  @ApiErrors(
-    'UNAUTHORIZED',
-    'USER_BLOCKED',
-    'SESSION_NOT_FOUND',
-    'TOO_MANY_REQUESTS',
-    'DATABASE_UNAVAILABLE',
-    'INTERNAL_ERROR',
-  )
+  @ApiErrors(...BEARER_ERRORS, 'SESSION_NOT_FOUND')
   async signOut(@CurrentSession() session: AccessClaims, @Param('id') id: string): Promise<void> {
     await this.account.signOut(session.userId, id);
   }
@@ -110,13 +97,7 @@ export class AccountController {
       'Profile, phone, WeChat bindings (appid, openid, unionid) and every stored session with its metadata. Never a token, a token hash or a secret.',
   })
   @ApiOkResponse({ type: AccountExportDto })
-  @ApiErrors(
-    'UNAUTHORIZED',
-    'USER_BLOCKED',
-    'TOO_MANY_REQUESTS',
-    'DATABASE_UNAVAILABLE',
-    'INTERNAL_ERROR',
-  )
+  @ApiErrors(...BEARER_ERRORS)
   export(@CurrentSession() session: AccessClaims): Promise<AccountExportDto> {
     return this.account.export(session.userId, session.familyId);
   }
@@ -131,13 +112,7 @@ export class AccountController {
       'silent login with the old WeChat account answers 404 WECHAT_ACCOUNT_NOT_BOUND.',
   })
   @ApiNoContentResponse({ description: 'Deleted.' })
-  @ApiErrors(
-    'UNAUTHORIZED',
-    'USER_BLOCKED',
-    'TOO_MANY_REQUESTS',
-    'DATABASE_UNAVAILABLE',
-    'INTERNAL_ERROR',
-  )
+  @ApiErrors(...BEARER_ERRORS)
   async delete(@CurrentSession() session: AccessClaims): Promise<void> {
     await this.deletion.deleteUser(session.userId, { requestedBy: 'self' });
   }

@@ -20,7 +20,7 @@ import { WechatSessionDto } from './dto/session.dto';
 import { Public } from './public.decorator';
 
 /** What every login that exchanges a WeChat code can answer. */
-const WECHAT_LOGIN_ERRORS: ErrorCode[] = [
+export const WECHAT_LOGIN_ERRORS: ErrorCode[] = [
   'VALIDATION_FAILED',
   'INVALID_JSON',
   'UNKNOWN_APPID',
