@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AccountModule } from './account/account.module';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import { LoggingModule } from './common/logging/logging.module';
@@ -8,6 +9,7 @@ import { LoadedConfiguration } from './config/load-config';
 import { requireValidConfig } from './config/validate-env';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { HousekeepingModule } from './housekeeping/housekeeping.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { UsersModule } from './users/users.module';
 import { WechatModule } from './wechat/wechat.module';
@@ -34,6 +36,8 @@ export class AppModule {
         WechatModule.forRoot({ simulator: config.wechat.simulator }),
         UsersModule,
         AuthModule,
+        AccountModule,
+        HousekeepingModule,
         HealthModule,
       ],
     };

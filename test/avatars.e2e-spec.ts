@@ -140,6 +140,25 @@ describe('avatars (e2e)', () => {
       expect(gone.headers['cache-control']).toBe('no-store');
     });
 
+    it('erases every image of a deleted account: its avatar URL answers 404', async () => {
+      const owner = await s.flow.registerNewUser(String(phoneSeq++));
+      const avatarUrl = (
+        (await upload(await photo(66, 64), 'a.png', 'file', owner.accessToken).expect(200))
+          .body as UserBody
+      ).avatarUrl!;
+      await request(s.t.url).get(avatarUrl).expect(200);
+      await request(s.t.url)
+        .delete('/users/me')
+        .set('Authorization', `Bearer ${owner.accessToken}`)
+        .expect(204);
+      await request(s.t.url).get(avatarUrl).expect(404);
+      const rows: unknown[] = await s.t.dataSource.query(
+        'SELECT name FROM avatars WHERE user_id = ?',
+        [owner.user.id],
+      );
+      expect(rows).toEqual([]);
+    });
+
     it.each([
       ['text with a .png name', () => Buffer.from('this is not an image, just text\n'.repeat(20))],
       ['an empty file', () => Buffer.alloc(0)],

@@ -178,6 +178,7 @@ describe('bad-input sweep: malformed requests on every route (e2e, property-base
     ['POST', '/auth/refresh'],
     ['POST', '/auth/logout'],
     ['PATCH', '/users/me'],
+    ['PUT', '/users/me/phone'],
   ];
   const LEGACY_BODY_ROUTES: [string, string][] = [
     ['POST', '/getPhoneNumber'],
@@ -450,6 +451,7 @@ describe('bad-input sweep: malformed requests on every route (e2e, property-base
         'POST /auth/logout',
         'GET /users/me',
         'PATCH /users/me',
+        'DELETE /users/me',
         'GET /getPhoneNumber',
         'POST /getPhoneNumber',
         'GET /health/live',

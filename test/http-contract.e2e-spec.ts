@@ -185,6 +185,11 @@ describe('HTTP contract: validation, errors, compatibility route (e2e)', () => {
           'PUT /users/me/avatar',
           'POST /users/me/avatar',
           'GET /avatars/{name}',
+          'PUT /users/me/phone',
+          'GET /users/me/sessions',
+          'DELETE /users/me/sessions/{id}',
+          'GET /users/me/export',
+          'DELETE /users/me',
           'GET /health/live',
           'GET /health/ready',
         ].sort(),
@@ -203,6 +208,15 @@ describe('HTTP contract: validation, errors, compatibility route (e2e)', () => {
       const register = JSON.stringify(doc.paths['/auth/wechat/register'].post.responses);
       for (const code of ['REGISTRATION_TICKET_INVALID', 'PHONE_ALREADY_REGISTERED']) {
         expect(register).toContain(code);
+      }
+      const lifecycle = {
+        '/users/me/phone': ['put', ['PHONE_ALREADY_REGISTERED', 'WECHAT_CODE_INVALID']],
+        '/users/me/sessions/{id}': ['delete', ['SESSION_NOT_FOUND', 'UNAUTHORIZED']],
+        '/users/me': ['delete', ['UNAUTHORIZED', 'USER_BLOCKED']],
+      } as const;
+      for (const [path, [method, codes]] of Object.entries(lifecycle)) {
+        const responses = JSON.stringify(doc.paths[path][method].responses);
+        for (const code of codes) expect(responses).toContain(code);
       }
       expect(JSON.stringify(doc)).not.toContain(wechat.secret);
     });

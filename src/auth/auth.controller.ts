@@ -16,6 +16,7 @@ import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator';
 import { WechatApp } from '../wechat/wechat-app';
 import { ApiWechatAppHeader, CurrentWechatApp } from '../wechat/wechat-app.decorator';
 import { AuthService, LoginResult } from './auth.service';
+import { ClientDevice } from './client-device';
 import { LoginResponseDto, PhoneNotRegisteredDto } from './dto/login-response.dto';
 import { PhoneLoginDto } from './dto/phone-login.dto';
 import { RegisterDto, RegisterFormDto } from './dto/register.dto';
@@ -23,7 +24,7 @@ import { WechatSessionDto } from './dto/session.dto';
 import { Public } from './public.decorator';
 
 /** What every login that exchanges a WeChat code can answer. */
-const WECHAT_LOGIN_ERRORS: ErrorCode[] = [
+export const WECHAT_LOGIN_ERRORS: ErrorCode[] = [
   'VALIDATION_FAILED',
   'INVALID_JSON',
   'UNKNOWN_APPID',
@@ -65,8 +66,9 @@ export class AuthController {
   phoneLogin(
     @Body() body: PhoneLoginDto,
     @CurrentWechatApp() app: WechatApp,
+    @ClientDevice() device: string | null,
   ): Promise<LoginResult> {
-    return this.auth.phoneLogin(app, body.code, body.loginCode);
+    return this.auth.phoneLogin(app, body.code, body.loginCode, device);
   }
 
   @Post('session')
@@ -82,8 +84,9 @@ export class AuthController {
   session(
     @Body() body: WechatSessionDto,
     @CurrentWechatApp() app: WechatApp,
+    @ClientDevice() device: string | null,
   ): Promise<LoginResult> {
-    return this.auth.wechatSessionLogin(app, body.loginCode);
+    return this.auth.wechatSessionLogin(app, body.loginCode, device);
   }
 
   @Post('register')
@@ -119,10 +122,11 @@ export class AuthController {
     @Body() body: RegisterDto,
     @CurrentWechatApp() app: WechatApp,
     @UploadedFilePart() avatar: UploadedFilePart | undefined,
+    @ClientDevice() device: string | null,
   ): Promise<LoginResult> {
     if (avatar && body.avatarUrl !== undefined) {
       throw new AppError('VALIDATION_FAILED', 'Send either an avatar file or avatarUrl, not both');
     }
-    return this.auth.register(app, { ...body, avatarImage: avatar?.buffer });
+    return this.auth.register(app, { ...body, avatarImage: avatar?.buffer }, device);
   }
 }

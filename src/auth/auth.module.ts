@@ -12,6 +12,7 @@ import { AuthService } from './auth.service';
 import { LegacyPhoneController } from './legacy-phone.controller';
 import { PhoneProofBindings } from './phone-proof-bindings';
 import { RegistrationTicketUse } from './registration-ticket-use.entity';
+import { RefreshFamilies } from './tokens/refresh-families';
 import { RefreshToken } from './tokens/refresh-token.entity';
 import { RefreshTokenRepository } from './tokens/refresh-token.repository';
 import { RefreshTokenService } from './tokens/refresh-token.service';
@@ -40,7 +41,10 @@ import { SessionController } from './session.controller';
     TokenService,
     RefreshTokenRepository,
     RefreshTokenService,
+    RefreshFamilies,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
+  // For the account lifecycle (sessions list, export, deletion).
+  exports: [RefreshFamilies],
 })
 export class AuthModule {}

@@ -16,29 +16,13 @@ import { LoginSessionService } from '../wechat/login-session.service';
 import { NicknameScreen } from '../wechat/nickname-screen';
 import { PhoneService } from '../wechat/phone.service';
 import { WechatApp, WechatApps } from '../wechat/wechat-app';
+import type { LoginResult, Registration, SessionPair } from './auth.types';
 import { PhoneProofBindings } from './phone-proof-bindings';
 import { RegistrationTicketUse } from './registration-ticket-use.entity';
 import { RefreshTokenService } from './tokens/refresh-token.service';
-import { AccessClaims, AccessToken, TokenService, VerifiedTicket } from './tokens/token.service';
+import { AccessClaims, TokenService, VerifiedTicket } from './tokens/token.service';
 
-export interface SessionPair extends AccessToken {
-  refreshToken: string;
-}
-
-export interface LoginResult extends SessionPair {
-  user: UserDto;
-  /** Whether the WeChat account of the loginCode was bound; present whenever one was sent. */
-  wechatAccountBound?: boolean;
-}
-
-export interface Registration {
-  registrationTicket: string;
-  nickname?: string;
-  avatarUrl?: string;
-  /** An uploaded image (multipart registration), re-encoded and stored as the avatar. */
-  avatarImage?: Buffer;
-  loginCode?: string;
-}
+export type { LoginResult, Registration, SessionPair } from './auth.types';
 
 /**
  * The login flows. WeChat proves who the user is (a phone code, or a
@@ -76,6 +60,7 @@ export class AuthService {
     app: WechatApp,
     code: string,
     loginCode: string | undefined,
+    device: string | null,
   ): Promise<LoginResult> {
     const [phone, sent] = await Promise.all([
       this.phones.resolvePhone(app, code),
@@ -103,7 +88,7 @@ export class AuthService {
     // Before anything is written: a blocked user's login changes nothing.
     if (user.blockedAt) throw blocked();
     const binding = await this.phoneProofBindings.bind(user, sent);
-    return this.startSession(await this.users.recordLogin(binding.user), binding);
+    return this.startSession(await this.users.recordLogin(binding.user), device, binding);
   }
 
   /**
@@ -111,7 +96,11 @@ export class AuthService {
    * phone call. The openid is per mini-program; a user known by unionid from
    * another mini-program of the same Open Platform account is bound here too.
    */
-  async wechatSessionLogin(app: WechatApp, loginCode: string): Promise<LoginResult> {
+  async wechatSessionLogin(
+    app: WechatApp,
+    loginCode: string,
+    device: string | null,
+  ): Promise<LoginResult> {
     const appId = app.id;
     const account = await this.wechatLogins.resolveLogin(app, loginCode);
     const user =
@@ -130,7 +119,7 @@ export class AuthService {
         `WeChat account of app ${appId} not bound to user ${user.id}: ${binding.reason}`,
       );
     }
-    return this.startSession(await this.users.recordLogin(binding.user));
+    return this.startSession(await this.users.recordLogin(binding.user), device);
   }
 
   /**
@@ -140,7 +129,11 @@ export class AuthService {
    * account (of this loginCode, else the one the ticket carries) is bound
    * afterwards as after a phone login: a failure skips it, never the registration.
    */
-  async register(app: WechatApp, registration: Registration): Promise<LoginResult> {
+  async register(
+    app: WechatApp,
+    registration: Registration,
+    device: string | null,
+  ): Promise<LoginResult> {
     const ticket = await this.tokens.verifyRegistrationTicket(registration.registrationTicket);
     const sent =
       registration.loginCode !== undefined
@@ -176,7 +169,7 @@ export class AuthService {
     }
     this.logger.log(`Registered user ${user.id} (${maskPhone(user.phoneNumber)})`);
     const binding = await this.phoneProofBindings.bind(user, sent);
-    return this.startSession(binding.user, binding);
+    return this.startSession(binding.user, device, binding);
   }
 
   /** The user and the ticket's single-use record, in one transaction. */
@@ -229,11 +222,13 @@ export class AuthService {
     else await this.refreshTokens.revokeFamily(session.familyId, session.userId);
   }
 
+  /** `device`: the label of the client's User-Agent, shown in the user's sessions list. */
   private async startSession(
     user: User,
+    device: string | null,
     binding: { wechatAccountBound?: boolean } = {},
   ): Promise<LoginResult> {
-    const issued = await this.refreshTokens.issue(user.id);
+    const issued = await this.refreshTokens.issue(user.id, device);
     const access = await this.tokens.signAccessToken(issued);
     return {
       ...access,

@@ -5,6 +5,7 @@ import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator';
 import { WechatApp } from '../wechat/wechat-app';
 import { ApiWechatAppHeader, CurrentWechatApp } from '../wechat/wechat-app.decorator';
 import { AuthService } from './auth.service';
+import { ClientDevice } from './client-device';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { LegacyPhoneLoginDto } from './dto/phone-login.dto';
 import { Public } from './public.decorator';
@@ -59,8 +60,9 @@ export class LegacyPhoneController {
   viaQuery(
     @Query() query: LegacyPhoneLoginDto,
     @CurrentWechatApp() app: WechatApp,
+    @ClientDevice() device: string | null,
   ): Promise<LegacyLoginEnvelope> {
-    return this.login(app, query);
+    return this.login(app, query, device);
   }
 
   @Post()
@@ -73,12 +75,17 @@ export class LegacyPhoneController {
   viaBody(
     @Body() body: LegacyPhoneLoginDto,
     @CurrentWechatApp() app: WechatApp,
+    @ClientDevice() device: string | null,
   ): Promise<LegacyLoginEnvelope> {
-    return this.login(app, body);
+    return this.login(app, body, device);
   }
 
-  private async login(app: WechatApp, input: LegacyPhoneLoginDto): Promise<LegacyLoginEnvelope> {
-    const result = await this.auth.phoneLogin(app, input.code, input.loginCode);
+  private async login(
+    app: WechatApp,
+    input: LegacyPhoneLoginDto,
+    device: string | null,
+  ): Promise<LegacyLoginEnvelope> {
+    const result = await this.auth.phoneLogin(app, input.code, input.loginCode, device);
     return { data: { code: 200, token: result.accessToken, ...result } };
   }
 }

@@ -4,6 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { FixedClock } from '../../test/helpers/fixed-clock';
 import { AvatarImages } from '../avatars/avatar-image';
+import { AccountErasers } from '../users/account-erasers';
 import { AvatarLinks } from '../avatars/avatar-links';
 import { DatabaseAvatarStore } from '../avatars/avatar-store';
 import { JwtConfig } from '../config/jwt.config';
@@ -71,6 +72,7 @@ describe('AuthService.register: a registration ticket is single-use', () => {
       links,
       users,
       clock,
+      new AccountErasers(),
     );
     auth = new AuthService(
       unused,
@@ -99,7 +101,7 @@ describe('AuthService.register: a registration ticket is single-use', () => {
 
   it('refuses the same ticket after the first user’s phone number became free again', async () => {
     const { registrationTicket } = await tokens.issueRegistrationTicket(PHONE);
-    const first = await auth.register(APP, { registrationTicket });
+    const first = await auth.register(APP, { registrationTicket }, null);
     expect(first.user.phoneNumber).toBe(PHONE.phoneNumber);
     // The first user's number changes: nothing on the phone column stops a second user now.
     await dataSource
@@ -109,7 +111,7 @@ describe('AuthService.register: a registration ticket is single-use', () => {
         { phoneNumber: '+8613900139000', purePhoneNumber: '13900139000' },
       );
 
-    await expect(auth.register(APP, { registrationTicket })).rejects.toMatchObject({
+    await expect(auth.register(APP, { registrationTicket }, null)).rejects.toMatchObject({
       code: 'REGISTRATION_TICKET_INVALID',
       status: 401,
     });

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { BYTE_EXACT } from '../common/database/byte-exact';
 
 /**
@@ -7,6 +7,8 @@ import { BYTE_EXACT } from '../common/database/byte-exact';
  * instances share the load.
  */
 @Entity('registration_ticket_uses')
+// Housekeeping deletes the records of expired tickets by this, in batches.
+@Index('IDX_registration_ticket_uses_expires_at', ['expiresAt'])
 export class RegistrationTicketUse {
   @PrimaryColumn({ type: 'varchar', length: 64, collation: BYTE_EXACT })
   jti: string;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import type { EncodedAvatar } from './avatar-image';
 import { AVATAR_ENTITY, StoredAvatar } from './avatar.schema';
@@ -15,6 +15,11 @@ export abstract class AvatarStore {
   abstract put(ownerId: string, avatar: EncodedAvatar): Promise<void>;
   abstract get(name: string): Promise<StoredAvatar | null>;
   abstract delete(name: string): Promise<void>;
+  /**
+   * Every image this user uploaded, for an account deletion; inside the
+   * deletion's database transaction when the store can take part in it.
+   */
+  abstract deleteOwnedBy(ownerId: string, manager?: EntityManager): Promise<void>;
 }
 
 /** The default store: a row of `avatars`, one INSERT (atomic: never half an image). */
@@ -54,5 +59,10 @@ export class DatabaseAvatarStore extends AvatarStore {
 
   async delete(name: string): Promise<void> {
     await this.avatars.delete({ name });
+  }
+
+  async deleteOwnedBy(ownerId: string, manager?: EntityManager): Promise<void> {
+    const avatars = manager ? manager.getRepository<StoredAvatar>(AVATAR_ENTITY) : this.avatars;
+    await avatars.delete({ userId: ownerId });
   }
 }

@@ -70,9 +70,15 @@ export const ERROR_CODES = {
       'No user is bound to this WeChat account (openid) yet: show the phone button and use phone-login.',
   },
   NOT_FOUND: { status: 404, description: 'No such route or resource.' },
+  SESSION_NOT_FOUND: {
+    status: 404,
+    description:
+      'No live session of this user has this id (unknown, already signed out or expired, or another user’s).',
+  },
   PHONE_ALREADY_REGISTERED: {
     status: 409,
-    description: 'A user with this phone number already exists.',
+    description:
+      'A user with this phone number already exists (on registration, or when changing to a number another user has).',
   },
   PAYLOAD_TOO_LARGE: {
     status: 413,

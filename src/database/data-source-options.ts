@@ -2,10 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { avatarEntitySchema } from '../avatars/avatar.schema';
+import { AccountDeletionRecord } from '../account/account-deletion.entity';
 import { RegistrationTicketUse } from '../auth/registration-ticket-use.entity';
 import { RefreshToken } from '../auth/tokens/refresh-token.entity';
 import { DatabaseConfig } from '../config/database.config';
 import type { MigrationConfig } from '../config/load-config';
+import { JobLeaseRow } from '../housekeeping/job-lease.entity';
 import { User } from '../users/user.entity';
 import { WechatAccount } from '../users/wechat-account.entity';
 import { WechatAccessToken } from '../wechat/wechat-access-token.entity';
@@ -17,6 +19,8 @@ export const entities = [
   RegistrationTicketUse,
   WechatAccessToken,
   RefreshToken,
+  JobLeaseRow,
+  AccountDeletionRecord,
 ];
 
 /**

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { AvatarImages } from '../avatars/avatar-image';
 import { AvatarLinks } from '../avatars/avatar-links';
 import { AvatarStore } from '../avatars/avatar-store';
+import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
+import { AccountEraser, AccountErasers } from './account-erasers';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
 
@@ -14,14 +16,24 @@ import { UsersRepository } from './users.repository';
  * user whose avatarUrl answers 404 or half an image.
  */
 @Injectable()
-export class UserAvatarsService {
+export class UserAvatarsService implements AccountEraser {
+  readonly erasedData = 'avatar images';
+
   constructor(
     private readonly images: AvatarImages,
     private readonly store: AvatarStore,
     private readonly links: AvatarLinks,
     private readonly users: UsersRepository,
     private readonly clock: Clock,
-  ) {}
+    erasers: AccountErasers,
+  ) {
+    // An account deletion erases every image the user uploaded (the old avatar URL then answers 404).
+    erasers.register(this);
+  }
+
+  eraseUser(userId: string, manager: EntityManager): Promise<void> {
+    return this.store.deleteOwnedBy(userId, manager);
+  }
 
   /** Re-encodes and stores an upload for this (possibly not yet created) user; the avatarUrl to store. */
   async save(ownerId: string, upload: Buffer): Promise<string> {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AvatarsModule } from '../avatars/avatars.module';
+import { AccountErasers } from './account-erasers';
 import { AccountStanding } from './account-standing';
 import { User } from './user.entity';
 import { WechatAccount } from './wechat-account.entity';
@@ -21,12 +22,14 @@ import { WechatBindingsService } from './wechat-bindings.service';
     UserAvatarsService,
     WechatBindingsService,
     AccountStanding,
+    AccountErasers,
   ],
   exports: [
     UsersService,
     UserAvatarsService,
     WechatBindingsService,
     AccountStanding,
+    AccountErasers,
     AvatarsModule,
   ],
 })

@@ -6,10 +6,12 @@ import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/database/unique-violation';
 import { NicknameScreen } from '../wechat/nickname-screen';
+import type { VerifiedPhone } from '../wechat/phone.service';
 import type { WechatApp } from '../wechat/wechat-app';
 import { UserAvatarsService } from './user-avatars.service';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
+import type { WechatAccount } from './wechat-account.entity';
 import { WechatAccountsRepository } from './wechat-accounts.repository';
 
 export interface NewUser {
@@ -114,6 +116,38 @@ export class UsersService {
       throw error;
     }
     return user;
+  }
+
+  /**
+   * The user's new number, proven by a fresh phone code. The unique index on
+   * phone_number decides between two users claiming one number at once: the
+   * loser gets 409 and keeps their old number. The old number is free at once.
+   */
+  async changePhone(user: User, phone: VerifiedPhone): Promise<User> {
+    if (phone.phoneNumber === user.phoneNumber) return user;
+    const changes = {
+      phoneNumber: phone.phoneNumber,
+      purePhoneNumber: phone.purePhoneNumber,
+      countryCode: phone.countryCode,
+      updatedAt: new Date(this.clock.now()),
+    };
+    try {
+      await this.users.update(user.id, changes);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new AppError(
+          'PHONE_ALREADY_REGISTERED',
+          'Another user has this phone number; it cannot be moved to this account',
+        );
+      }
+      throw error;
+    }
+    return { ...user, ...changes };
+  }
+
+  /** The user's WeChat accounts, one per mini-program. */
+  wechatAccountsOf(userId: string): Promise<WechatAccount[]> {
+    return this.accounts.listForUser(userId);
   }
 
   /** A plain UPDATE of one column: two logins of one user (a double tap) never wait on each other. */

@@ -22,6 +22,11 @@ export class WechatAccountsRepository {
     return this.rows.findOneBy({ userId, appId });
   }
 
+  /** The user's bindings, one per mini-program, oldest first. */
+  listForUser(userId: string): Promise<WechatAccount[]> {
+    return this.rows.find({ where: { userId }, order: { createdAt: 'ASC' } });
+  }
+
   inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.rows.manager.transaction(work);
   }

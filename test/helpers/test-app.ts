@@ -9,6 +9,7 @@ import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
 import { LOG_DESTINATION } from '../../src/common/logging/log-destination';
+import { HOUSEKEEPING_JOB } from '../../src/housekeeping/housekeeping.job';
 import { loadConfig } from '../../src/config/load-config';
 import { FakeWechat } from './fake-wechat';
 import { ManualClock } from './manual-clock';
@@ -110,6 +111,8 @@ export async function startApp(options: {
   // Tests drive the token job themselves (refreshIfDue) with a moved clock;
   // a real tick landing mid-test would make fetch counts depend on timing.
   await app.get(SchedulerRegistry).getCronJob('wechat-access-token-refresh').stop();
+  // Likewise the housekeeping job: suites run it themselves (Housekeeping.run).
+  await app.get(SchedulerRegistry).getCronJob(HOUSEKEEPING_JOB).stop();
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {
     app,

@@ -60,6 +60,9 @@ const requests = []; // every wx.request, as { method, path, status, body, autho
 const logins = []; // every wx.login
 const navigations = []; // { how: 'navigateTo' | 'redirectTo' | 'reLaunch', url }
 const toasts = [];
+const modals = []; // every wx.showModal's options
+/** What the user taps in the next wx.showModal: tests set `dialog.confirm`. */
+const dialog = { confirm: true };
 /** The openid wx.login speaks for: tests set `wechat.user`. */
 const wechat = { user: 'o_mp_alice' };
 
@@ -228,6 +231,11 @@ Object.assign(global.wx, {
   navigateTo: recordNavigation('navigateTo'),
   redirectTo: recordNavigation('redirectTo'),
   reLaunch: recordNavigation('reLaunch'),
+  showModal: (options) => {
+    modals.push(options);
+    const { confirm } = dialog;
+    asyncCallbacks(options, { confirm, cancel: !confirm, errMsg: 'showModal:ok' }, true);
+  },
   showToast: (options) => {
     toasts.push(options.title);
     asyncCallbacks(options, { errMsg: 'showToast:ok' }, true);
@@ -313,7 +321,9 @@ module.exports = {
   backend,
   backendJson,
   calls,
+  dialog,
   logins,
+  modals,
   navigations,
   openPage,
   openPages,

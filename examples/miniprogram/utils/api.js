@@ -138,4 +138,6 @@ module.exports = {
   /** upload('/users/me/avatar', { filePath, name: 'file', formData? }): multipart, by wx.uploadFile. */
   upload: (path, file, options) =>
     request('POST', path, undefined, Object.assign({}, options, { file })),
+  put: (path, data, options) => request('PUT', path, data || {}, options),
+  del: (path, options) => request('DELETE', path, undefined, options),
 };

@@ -10,6 +10,9 @@ import { BYTE_EXACT } from '../../common/database/byte-exact';
 @Index('UQ_refresh_tokens_token_hash', ['tokenHash'], { unique: true })
 @Index('IDX_refresh_tokens_family_id', ['familyId'])
 @Index('IDX_refresh_tokens_user_id', ['userId'])
+// Housekeeping deletes by these two, in batches.
+@Index('IDX_refresh_tokens_expires_at', ['expiresAt'])
+@Index('IDX_refresh_tokens_revoked_at', ['revokedAt'])
 export class RefreshToken {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -51,4 +54,12 @@ export class RefreshToken {
 
   @Column({ name: 'revoked_at', type: 'datetime', nullable: true })
   revokedAt: Date | null;
+
+  /**
+   * What the user sees to recognise the login in their sessions list: a short
+   * label parsed from the login's User-Agent (e.g. `WeChat iOS (iPhone)`),
+   * copied to every successor. Never the IP.
+   */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  device: string | null;
 }

@@ -67,7 +67,7 @@ describe('RefreshTokenService', () => {
     (await rows.findBy({ familyId })).filter((row) => row.revokedAt === null).length;
 
   it('rotates: a new token for the same family, the old one spent', async () => {
-    const login = await service.issue(USER_ID);
+    const login = await service.issue(USER_ID, null);
     advance(60_000);
 
     const next = await service.rotate(login.refreshToken);
@@ -85,7 +85,7 @@ describe('RefreshTokenService', () => {
   });
 
   it('answers a replay inside the grace window with the same successor, and logs it', async () => {
-    const login = await service.issue(USER_ID);
+    const login = await service.issue(USER_ID, null);
     const first = await service.rotate(login.refreshToken);
     advance(REFRESH_REUSE_GRACE_MS - 300);
 
@@ -107,7 +107,7 @@ describe('RefreshTokenService', () => {
   });
 
   it('revokes the whole family when a spent token comes back after the window', async () => {
-    const login = await service.issue(USER_ID);
+    const login = await service.issue(USER_ID, null);
     const first = await service.rotate(login.refreshToken);
     advance(REFRESH_REUSE_GRACE_MS + 1);
 
@@ -118,14 +118,14 @@ describe('RefreshTokenService', () => {
   });
 
   it('refuses a token past JWT_REFRESH_TTL', async () => {
-    const login = await service.issue(USER_ID);
+    const login = await service.issue(USER_ID, null);
     advance(30 * DAY);
 
     expect(await codeOf(service.rotate(login.refreshToken))).toBe('REFRESH_TOKEN_EXPIRED');
   });
 
   it('ends the family at SESSION_MAX_AGE however often it rotates', async () => {
-    const login = await service.issue(USER_ID);
+    const login = await service.issue(USER_ID, null);
     const end = clock.now() + 180 * DAY;
     let token = login.refreshToken;
     for (let day = 29; day < 180; day += 29) {
@@ -143,7 +143,7 @@ describe('RefreshTokenService', () => {
   });
 
   it('applies a shortened SESSION_MAX_AGE to families that already exist', async () => {
-    const login = await service.issue(USER_ID);
+    const login = await service.issue(USER_ID, null);
     advance(8 * DAY);
     const shorter = new RefreshTokenService(new RefreshTokenRepository(rows, dataSource), clock, {
       ...CONFIG,
@@ -154,7 +154,7 @@ describe('RefreshTokenService', () => {
   });
 
   it('refuses, and revokes, the family of a user that no longer exists', async () => {
-    const login = await service.issue(USER_ID);
+    const login = await service.issue(USER_ID, null);
     const first = await service.rotate(login.refreshToken);
     await dataSource.getRepository(User).delete({ id: USER_ID });
 
@@ -164,7 +164,7 @@ describe('RefreshTokenService', () => {
   });
 
   it('refuses unknown and malformed tokens', async () => {
-    await service.issue(USER_ID);
+    await service.issue(USER_ID, null);
     for (const token of ['garbage', `rt_${'A'.repeat(43)}`]) {
       expect(await codeOf(service.rotate(token))).toBe('REFRESH_TOKEN_INVALID');
     }

@@ -55,11 +55,12 @@ export class RefreshTokenService {
     @Inject(jwtConfig.KEY) private readonly config: ConfigType<typeof jwtConfig>,
   ) {}
 
-  /** A new family: one per login. */
-  async issue(userId: string): Promise<IssuedRefreshToken> {
+  /** A new family: one per login. `device`: the client's label (see deviceLabel), or null. */
+  async issue(userId: string, device: string | null): Promise<IssuedRefreshToken> {
     const refreshToken = `rt_${randomBytes(32).toString('base64url')}`;
     const familyId = randomUUID();
-    await this.rows.insert(this.newRow(refreshToken, userId, familyId, new Date(this.clock.now())));
+    const family = { familyId, familyStartedAt: new Date(this.clock.now()), device };
+    await this.rows.insert(this.newRow(refreshToken, userId, family));
     return { refreshToken, userId, familyId };
   }
 
@@ -164,7 +165,7 @@ export class RefreshTokenService {
       if (!child || child.revokedAt) return { kind: 'reused', row };
       return { kind: 'replayed', issued, sinceFirstUseMs };
     }
-    const child = this.newRow(successor, row.userId, row.familyId, row.familyStartedAt);
+    const child = this.newRow(successor, row.userId, row);
     await this.rows.markUsed(manager, row.id, { usedAt: new Date(now), replacedBy: child.id });
     await this.rows.insert(child, manager);
     return { kind: 'rotated', issued };
@@ -188,9 +189,9 @@ export class RefreshTokenService {
   private newRow(
     refreshToken: string,
     userId: string,
-    familyId: string,
-    familyStartedAt: Date,
+    family: Pick<RefreshToken, 'familyId' | 'familyStartedAt' | 'device'>,
   ): RefreshToken {
+    const { familyId, familyStartedAt, device } = family;
     const now = this.clock.now();
     const idleEnd = now + this.config.refreshTtlSec * 1000;
     return this.rows.build({
@@ -205,6 +206,7 @@ export class RefreshTokenService {
       usedAt: null,
       replacedBy: null,
       revokedAt: null,
+      device,
     });
   }
 }

@@ -88,7 +88,7 @@ describe('PrebuiltSql', () => {
     await statements.insert(row);
 
     const stored = await repository.findOneByOrFail({ id: row.id });
-    expect(stored).toEqual({ ...row, replacedBy: null });
+    expect(stored).toEqual({ ...row, replacedBy: null, device: null });
     // The same text a repository insert stores, so range queries compare alike.
     const [raw] = await dataSource.query<{ created_at: string; expires_at: string }[]>(
       'SELECT created_at, expires_at FROM refresh_tokens WHERE id = ?',

@@ -7,6 +7,7 @@ import { RefreshFamilyStart1764600000000 } from './1764600000000-RefreshFamilySt
 import { ForceRefreshLimiter1764700000000 } from './1764700000000-ForceRefreshLimiter';
 import { AccountStatus1764800000000 } from './1764800000000-AccountStatus';
 import { CreateAvatars1764900000000 } from './1764900000000-CreateAvatars';
+import { AccountLifecycle1765000000000 } from './1765000000000-AccountLifecycle';
 
 import type { MigrationConfig } from '../../config/load-config';
 
@@ -25,4 +26,5 @@ export const migrationsFor = (config: MigrationConfig = {}) => [
   ForceRefreshLimiter1764700000000,
   AccountStatus1764800000000,
   CreateAvatars1764900000000,
+  AccountLifecycle1765000000000,
 ];

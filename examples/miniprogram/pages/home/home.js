@@ -73,6 +73,10 @@ Component({
         .then(() => this.setData({ uploading: false }));
     },
 
+    onOpenAccount() {
+      wx.navigateTo({ url: '/pages/account/account' });
+    },
+
     onLogout() {
       return auth.logout().then(() => wx.reLaunch({ url: LOGIN + '?loggedOut=1' }));
     },
