@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module, ValueProvider } from '@nestjs/common';
+import { adminConfig } from './admin.config';
 import { appConfig } from './app.config';
 import { databaseConfig } from './database.config';
 import { jwtConfig } from './jwt.config';
@@ -27,6 +28,7 @@ export class ConfigurationModule {
       { provide: jwtConfig.KEY, useValue: config.jwt },
       { provide: rateLimitConfig.KEY, useValue: config.rateLimit },
       { provide: serverConfig.KEY, useValue: config.server },
+      { provide: adminConfig.KEY, useValue: config.admin },
       { provide: MIGRATION_CONFIG, useValue: config.migrations },
     ];
     return {

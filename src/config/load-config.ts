@@ -1,3 +1,4 @@
+import { AdminConfig, readAdminConfig } from './admin.config';
 import { AppConfig, readAppConfig } from './app.config';
 import { DatabaseConfig, readDatabaseConfig } from './database.config';
 import { EnvReader, RawEnv } from './env-reader';
@@ -24,6 +25,7 @@ export interface Configuration {
   jwt: JwtConfig;
   rateLimit: RateLimitConfig;
   server: ServerConfig;
+  admin: AdminConfig;
   migrations: MigrationConfig;
 }
 
@@ -46,9 +48,10 @@ export function loadConfig(raw: RawEnv): LoadedConfiguration {
   const jwt = readJwtConfig(env);
   const rateLimit = readRateLimitConfig(env);
   const server = readServerConfig(env, wechat.simulator);
+  const admin = readAdminConfig(env);
   const migrations = { primaryAppId: configuredAppId(env, wechat) };
   return {
-    config: { app, database, wechat, jwt, rateLimit, server, migrations },
+    config: { app, database, wechat, jwt, rateLimit, server, admin, migrations },
     errors: env.errors,
   };
 }
