@@ -42,5 +42,7 @@ import { SessionController } from './session.controller';
     RefreshTokenService,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
+  // The admin API revokes a user's sessions through the same service as logout.
+  exports: [RefreshTokenService],
 })
 export class AuthModule {}

@@ -25,6 +25,11 @@ export const ERROR_CODES = {
     status: 401,
     description: 'No, invalid or expired Bearer access token.',
   },
+  ADMIN_TOKEN_INVALID: {
+    status: 401,
+    description:
+      'An admin route (/admin/*, or /metrics when ADMIN_TOKEN is set) without the right `Authorization: Bearer <ADMIN_TOKEN>`. A user access token never opens them.',
+  },
   WECHAT_CODE_INVALID: {
     status: 401,
     description:
@@ -70,6 +75,10 @@ export const ERROR_CODES = {
       'No user is bound to this WeChat account (openid) yet: show the phone button and use phone-login.',
   },
   NOT_FOUND: { status: 404, description: 'No such route or resource.' },
+  USER_NOT_FOUND: {
+    status: 404,
+    description: 'Admin API: no user has this id (or it was deleted).',
+  },
   PHONE_ALREADY_REGISTERED: {
     status: 409,
     description: 'A user with this phone number already exists.',
@@ -87,6 +96,11 @@ export const ERROR_CODES = {
   TOO_MANY_REQUESTS: {
     status: 429,
     description: 'Rate limit reached (ours, or WeChat 45011). See Retry-After.',
+  },
+  FORCE_REFRESH_LIMITED: {
+    status: 429,
+    description:
+      "Admin API: a forced access-token refresh now would break WeChat's limits for this app (at least 30 s apart, 20 a day, counted for all instances together). See Retry-After.",
   },
   INTERNAL_ERROR: {
     status: 500,

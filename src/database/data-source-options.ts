@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
+import { AdminAudit } from '../admin/admin-audit.entity';
 import { RegistrationTicketUse } from '../auth/registration-ticket-use.entity';
 import { RefreshToken } from '../auth/tokens/refresh-token.entity';
 import { DatabaseConfig } from '../config/database.config';
@@ -16,6 +17,7 @@ export const entities = [
   RegistrationTicketUse,
   WechatAccessToken,
   RefreshToken,
+  AdminAudit,
 ];
 
 /**

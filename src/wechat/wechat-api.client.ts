@@ -3,8 +3,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AxiosError, AxiosRequestConfig } from 'axios';
 import { wechatConfig } from '../config/wechat.config';
+import { AppMetrics } from '../metrics/app-metrics';
 import { WechatApp } from './wechat-app';
-import { WECHAT_ENDPOINTS, WechatEndpoint, wechatErrorFor } from './wechat-errcodes';
+import {
+  WECHAT_ENDPOINTS,
+  WECHAT_ERRCODES,
+  WechatEndpoint,
+  wechatErrorFor,
+} from './wechat-errcodes';
 import {
   WechatBadResponseError,
   WechatMisconfiguredError,
@@ -37,6 +43,7 @@ export class WechatApiClient {
     private readonly http: HttpService,
     @Inject(wechatConfig.KEY)
     private readonly config: ConfigType<typeof wechatConfig>,
+    private readonly metrics: AppMetrics,
   ) {}
 
   /**
@@ -135,11 +142,34 @@ export class WechatApiClient {
     );
   }
 
+  /** Every call counted by endpoint and errcode (wxlogin_wechat_calls_total) and timed. */
   private async call(
     endpoint: WechatEndpoint,
     app: WechatApp,
     request: AxiosRequestConfig,
     options: CallOptions = {},
+  ): Promise<Record<string, unknown>> {
+    const startedAt = process.hrtime.bigint();
+    let errcode = '0';
+    try {
+      return await this.callOnce(endpoint, app, request, options);
+    } catch (error) {
+      errcode = errcodeLabel(endpoint, error);
+      throw error;
+    } finally {
+      this.metrics.wechatCalls.inc({ endpoint, errcode });
+      this.metrics.wechatCallDuration.observe(
+        { endpoint },
+        Number(process.hrtime.bigint() - startedAt) / 1e9,
+      );
+    }
+  }
+
+  private async callOnce(
+    endpoint: WechatEndpoint,
+    app: WechatApp,
+    request: AxiosRequestConfig,
+    options: CallOptions,
   ): Promise<Record<string, unknown>> {
     let data: unknown;
     try {
@@ -206,6 +236,20 @@ export class WechatApiClient {
       this.logger.warn(line);
     }
   }
+}
+
+/**
+ * The errcode label of a failed call: WeChat's errcode when this app knows it
+ * (a bounded set, so a WeChat answering random numbers adds no series),
+ * `other` when it does not, and a word when there was no errcode at all.
+ */
+function errcodeLabel(endpoint: WechatEndpoint, error: unknown): string {
+  if (error instanceof WechatUnreachableError) return 'transport';
+  const errcode = (error as { errcode?: unknown }).errcode;
+  if (typeof errcode === 'number') {
+    return errcode in WECHAT_ERRCODES[endpoint] ? String(errcode) : 'other';
+  }
+  return 'bad_response';
 }
 
 /** A short reason with no URL in it (the URL carries the access token). */

@@ -6,6 +6,7 @@ import { WechatIdentities1764500000000 } from './1764500000000-WechatIdentities'
 import { RefreshFamilyStart1764600000000 } from './1764600000000-RefreshFamilyStart';
 import { ForceRefreshLimiter1764700000000 } from './1764700000000-ForceRefreshLimiter';
 import { AccountStatus1764800000000 } from './1764800000000-AccountStatus';
+import { AdminAudit1765100000000 } from './1765100000000-AdminAudit';
 
 import type { MigrationConfig } from '../../config/load-config';
 
@@ -23,4 +24,5 @@ export const migrationsFor = (config: MigrationConfig = {}) => [
   RefreshFamilyStart1764600000000,
   ForceRefreshLimiter1764700000000,
   AccountStatus1764800000000,
+  AdminAudit1765100000000,
 ];
