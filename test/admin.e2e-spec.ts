@@ -1,9 +1,8 @@
 import request from 'supertest';
 import { STANDING_TTL_MS } from '../src/users/account-standing';
+import { ADMIN_TOKEN, adminClient } from './helpers/admin-client';
 import { LoginBody, NotRegisteredBody } from './helpers/login-flow';
 import { Suite, useAppWithFakeWechat } from './helpers/suite';
-
-export const ADMIN_TOKEN = 'e2e-admin-token-7c1f9a3be2d54f60a8b7c6d5e4f3a2b1';
 
 interface AdminUser {
   id: string;
@@ -26,13 +25,7 @@ describe('admin API (e2e)', () => {
   let seq = 0;
   const nextPhone = () => `1370000${String(++seq).padStart(4, '0')}`;
 
-  const admin = () => ({
-    get: (path: string) => request(s.t.url).get(path).set('Authorization', `Bearer ${ADMIN_TOKEN}`),
-    post: (path: string, body: object = {}) =>
-      request(s.t.url).post(path).set('Authorization', `Bearer ${ADMIN_TOKEN}`).send(body),
-    delete: (path: string) =>
-      request(s.t.url).delete(path).set('Authorization', `Bearer ${ADMIN_TOKEN}`),
-  });
+  const admin = () => adminClient(s.t.url);
   const lookUp = async (query: string): Promise<AdminUser[]> =>
     (await admin().get(`/admin/users?${query}`).expect(200)).body as AdminUser[];
   const me = (token: string) =>

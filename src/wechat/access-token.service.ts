@@ -105,7 +105,12 @@ export class AccessTokenService {
    * the first call WeChat refuses with their old one.
    */
   async forceRefresh(app: WechatApp): Promise<void> {
-    this.hold(app.token, await this.lease.forceRefresh(app));
+    try {
+      this.hold(app.token, await this.lease.forceRefresh(app));
+    } catch (error) {
+      app.token.lastError = { at: this.clock.now(), message: describeTokenFailure(error) };
+      throw error;
+    }
   }
 
   /** A token WeChat gave us (or another instance stored) ends any misconfiguration. */
