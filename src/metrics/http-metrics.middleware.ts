@@ -42,7 +42,11 @@ export function httpMetricsMiddleware(metrics: AppMetrics) {
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
       const template = (req.route as { path?: unknown } | undefined)?.path;
-      const route = typeof template === 'string' ? req.baseUrl + template : UNMATCHED_ROUTE;
+      // Nest answers unknown paths from a catch-all route (`/{*path}` on Express 5).
+      const route =
+        typeof template === 'string' && !template.startsWith('/{*')
+          ? req.baseUrl + template
+          : UNMATCHED_ROUTE;
       observerFor(req.method, route, res.statusCode)(seconds);
       const code = errorCodeOf(res);
       if (code !== undefined) metrics.errorResponses.inc({ code });
