@@ -91,7 +91,6 @@ describe('GET /metrics (e2e)', () => {
     });
 
     it('times requests by route template, never by raw path', async () => {
-
       await request(t.url).get('/no/such/path/3f9a1c').expect(404);
       await request(t.url).get('/no/such/path/77b2e0').expect(404);
       await request(t.url).get('/HEALTH/LIVE/').expect(200);

@@ -24,7 +24,7 @@ export class AccessTokenGauges {
     });
     new Gauge({
       name: 'wxlogin_wechat_misconfigured',
-      help: '1 while WeChat refuses this app\'s credentials or server IP (WECHAT_MISCONFIGURED), by AppID',
+      help: "1 while WeChat refuses this app's credentials or server IP (WECHAT_MISCONFIGURED), by AppID",
       labelNames: ['app'] as const,
       registers: [metrics.registry],
       collect() {

@@ -101,7 +101,12 @@ export function setup(options: { tokenMode?: TokenMode; timeoutMs?: number } = {
   /** One process's lease protocol, and its own copy of the app. */
   const leaseOfInstance = () => ({
     app: new WechatApps(config).all[0],
-    lease: new AccessTokenLease(store, new AccessTokenFetcher(client, store, clock, new AppMetrics()), clock, config),
+    lease: new AccessTokenLease(
+      store,
+      new AccessTokenFetcher(client, store, clock, new AppMetrics()),
+      clock,
+      config,
+    ),
   });
   const instance = () => {
     const { app, lease } = leaseOfInstance();
