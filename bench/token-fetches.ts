@@ -142,7 +142,7 @@ async function run(
     simulatorRiskyWords: ['违禁词'],
   };
   const instances: Instance[] = Array.from({ length: INSTANCES }, () => {
-    const metrics = new AppMetrics();
+    const metrics = new AppMetrics({ enabled: false });
     const http = new HttpService(axios.create({ adapter: simulatorAdapter(simulator) }));
     const client = new WechatApiClient(http, config, metrics);
     const store = new AccessTokenStore(dataSource.getRepository(WechatAccessToken));

@@ -47,8 +47,9 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestIdMiddleware);
+  const metrics = app.get(AppMetrics);
   // First of the rest: the duration it measures covers every later middleware.
-  app.use(httpMetricsMiddleware(app.get(AppMetrics)));
+  if (metrics.enabled) app.use(httpMetricsMiddleware(metrics));
   // Answers carry tokens, tickets and phone numbers, and nothing here is meant
   // to be cached: every response says no-store, errors included. A route that
   // serves public content sets its own Cache-Control over this default.

@@ -139,4 +139,21 @@ describe('GET /metrics (e2e)', () => {
       expect(res.text).toContain('# TYPE wxlogin_logins_total counter');
     });
   });
+
+  describe('with METRICS_ENABLED=false', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startApp({
+        databaseUrl: shared.db.url,
+        wechat: shared.wechat,
+        env: { METRICS_ENABLED: 'false' },
+      });
+    });
+    afterAll(() => t.close());
+
+    it('has no /metrics', async () => {
+      const res = await request(t.url).get('/metrics').expect(404);
+      expect(res.body).toMatchObject({ code: 'NOT_FOUND' });
+    });
+  });
 });

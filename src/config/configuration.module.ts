@@ -3,6 +3,7 @@ import { adminConfig } from './admin.config';
 import { appConfig } from './app.config';
 import { databaseConfig } from './database.config';
 import { jwtConfig } from './jwt.config';
+import { metricsConfig } from './metrics.config';
 import { Configuration } from './load-config';
 import { rateLimitConfig } from './rate-limit.config';
 import { serverConfig } from './server.config';
@@ -29,6 +30,7 @@ export class ConfigurationModule {
       { provide: rateLimitConfig.KEY, useValue: config.rateLimit },
       { provide: serverConfig.KEY, useValue: config.server },
       { provide: adminConfig.KEY, useValue: config.admin },
+      { provide: metricsConfig.KEY, useValue: config.metrics },
       { provide: MIGRATION_CONFIG, useValue: config.migrations },
     ];
     return {

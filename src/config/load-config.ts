@@ -3,6 +3,7 @@ import { AppConfig, readAppConfig } from './app.config';
 import { DatabaseConfig, readDatabaseConfig } from './database.config';
 import { EnvReader, RawEnv } from './env-reader';
 import { JwtConfig, readJwtConfig } from './jwt.config';
+import { MetricsConfig, readMetricsConfig } from './metrics.config';
 import { RateLimitConfig, readRateLimitConfig } from './rate-limit.config';
 import { readServerConfig, ServerConfig } from './server.config';
 import { readWechatConfig, WechatConfig } from './wechat.config';
@@ -26,6 +27,7 @@ export interface Configuration {
   rateLimit: RateLimitConfig;
   server: ServerConfig;
   admin: AdminConfig;
+  metrics: MetricsConfig;
   migrations: MigrationConfig;
 }
 
@@ -49,9 +51,10 @@ export function loadConfig(raw: RawEnv): LoadedConfiguration {
   const rateLimit = readRateLimitConfig(env);
   const server = readServerConfig(env, wechat.simulator);
   const admin = readAdminConfig(env);
+  const metrics = readMetricsConfig(env);
   const migrations = { primaryAppId: configuredAppId(env, wechat) };
   return {
-    config: { app, database, wechat, jwt, rateLimit, server, admin, migrations },
+    config: { app, database, wechat, jwt, rateLimit, server, admin, metrics, migrations },
     errors: env.errors,
   };
 }

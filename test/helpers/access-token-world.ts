@@ -103,7 +103,7 @@ export function setup(options: { tokenMode?: TokenMode; timeoutMs?: number } = {
     app: new WechatApps(config).all[0],
     lease: new AccessTokenLease(
       store,
-      new AccessTokenFetcher(client, store, clock, new AppMetrics()),
+      new AccessTokenFetcher(client, store, clock, new AppMetrics({ enabled: false })),
       clock,
       config,
     ),

@@ -127,7 +127,7 @@ export function setup(replies: Reply[]) {
   const client = new WechatApiClient(
     new HttpService(axios.create({ adapter })),
     config,
-    new AppMetrics(),
+    new AppMetrics({ enabled: false }),
   );
   const tokens = new FakeAccessTokens(clock);
   const service = new PhoneService(client, tokens as unknown as AccessTokenService, clock, config);

@@ -43,6 +43,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     res
       .status(error.status)
+      // Over a Content-Type a route set for its success (GET /metrics: text/plain).
+      .type('application/json')
       .json(LEGACY_ROUTE.test(req.path) ? legacyBody(error, requestId) : body(error, requestId));
   }
 }
