@@ -36,7 +36,9 @@ export class AccessTokenFetcher {
     const slot = app.token;
     try {
       if (options.force) this.metrics.forceRefreshes.inc({ app: app.id, trigger: 'operator' });
-      let answer = await this.client.fetchAccessToken(app, { forceRefresh: options.force });
+      let answer = await (options.force
+        ? this.client.fetchAccessToken(app, { forceRefresh: true })
+        : this.client.fetchAccessToken(app));
       if (
         answer.accessToken === slot.rejected &&
         (await this.mayForceRefresh(app, answer.accessToken))
