@@ -184,6 +184,7 @@ describe('HTTP contract: validation, errors, compatibility route (e2e)', () => {
           'GET /users/me',
           'GET /health/live',
           'GET /health/ready',
+          'GET /metrics',
         ].sort(),
       );
       const login = JSON.stringify(doc.paths['/auth/wechat/phone-login'].post.responses);
