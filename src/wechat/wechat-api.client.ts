@@ -6,8 +6,8 @@ import { wechatConfig } from '../config/wechat.config';
 import { AppMetrics } from '../metrics/app-metrics';
 import { WechatApp } from './wechat-app';
 import {
+  errcodeMetricLabel,
   WECHAT_ENDPOINTS,
-  WECHAT_ERRCODES,
   WechatEndpoint,
   wechatErrorFor,
 } from './wechat-errcodes';
@@ -154,7 +154,7 @@ export class WechatApiClient {
     try {
       return await this.callOnce(endpoint, app, request, options);
     } catch (error) {
-      errcode = errcodeLabel(endpoint, error);
+      errcode = errcodeMetricLabel(endpoint, error);
       throw error;
     } finally {
       this.metrics.wechatCalls.inc({ endpoint, errcode });
@@ -236,20 +236,6 @@ export class WechatApiClient {
       this.logger.warn(line);
     }
   }
-}
-
-/**
- * The errcode label of a failed call: WeChat's errcode when this app knows it
- * (a bounded set, so a WeChat answering random numbers adds no series),
- * `other` when it does not, and a word when there was no errcode at all.
- */
-function errcodeLabel(endpoint: WechatEndpoint, error: unknown): string {
-  if (error instanceof WechatUnreachableError) return 'transport';
-  const errcode = (error as { errcode?: unknown }).errcode;
-  if (typeof errcode === 'number') {
-    return errcode in WECHAT_ERRCODES[endpoint] ? String(errcode) : 'other';
-  }
-  return 'bad_response';
 }
 
 /** A short reason with no URL in it (the URL carries the access token). */
