@@ -138,7 +138,7 @@ async function main(): Promise<void> {
         const sample = await run(work, fake, metrics);
         log(
           `round ${round + 1} metrics ${metrics ? 'on ' : 'off'}: ${sample.loginsPerSec.toFixed(0)} logins/s, ` +
-            `p50 ${sample.p50} ms, p99 ${sample.p99} ms, ${sample.cpuMsPerLogin.toFixed(2)} ms CPU/login`,
+            `p50 ${sample.p50.toFixed(0)} ms, p99 ${sample.p99.toFixed(0)} ms, ${sample.cpuMsPerLogin.toFixed(2)} ms CPU/login`,
         );
         samples.push(sample);
       }
@@ -158,14 +158,14 @@ function print(samples: Sample[]): void {
     '|---|---|---|---|---|---|---|',
     ...samples.map(
       (s, i) =>
-        `| ${i + 1} | ${s.metrics ? 'on' : 'off'} | ${s.loginsPerSec.toFixed(0)} | ${s.p50} | ${s.p99} | ${s.cpuMsPerLogin.toFixed(2)} | ${s.failed} |`,
+        `| ${i + 1} | ${s.metrics ? 'on' : 'off'} | ${s.loginsPerSec.toFixed(0)} | ${s.p50.toFixed(0)} | ${s.p99.toFixed(0)} | ${s.cpuMsPerLogin.toFixed(2)} | ${s.failed} |`,
     ),
   ];
   for (const metrics of [false, true]) {
     const of = samples.filter((s) => s.metrics === metrics);
     lines.push(
       `| median | ${metrics ? 'on' : 'off'} | ${median(of.map((s) => s.loginsPerSec)).toFixed(0)} | ` +
-        `${median(of.map((s) => s.p50))} | ${median(of.map((s) => s.p99))} | ` +
+        `${median(of.map((s) => s.p50)).toFixed(0)} | ${median(of.map((s) => s.p99)).toFixed(0)} | ` +
         `${median(of.map((s) => s.cpuMsPerLogin)).toFixed(2)} | |`,
     );
   }
