@@ -8,6 +8,7 @@ import { User } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import { UsersService } from '../users/users.service';
 import { WechatAccount } from '../users/wechat-account.entity';
+import { WechatAccountsRepository } from '../users/wechat-accounts.repository';
 import { WechatBindingsService } from '../users/wechat-bindings.service';
 import { LoginSessionService } from '../wechat/login-session.service';
 import { NicknameScreen } from '../wechat/nickname-screen';
@@ -53,8 +54,8 @@ describe('AuthService.register: a registration ticket is single-use', () => {
       verifyOptions: { algorithms: ['HS256'] },
     });
     tokens = new TokenService(jwt, clock, CONFIG);
-    const users = dataSource.getRepository(User);
-    const accounts = dataSource.getRepository(WechatAccount);
+    const users = new UsersRepository(dataSource.getRepository(User));
+    const accounts = new WechatAccountsRepository(dataSource.getRepository(WechatAccount));
     const nicknames: NicknameScreen = { screenNickname: () => Promise.resolve() };
     const bindings = new WechatBindingsService(users, accounts, clock);
     // No WeChat call happens on this path: registration without a loginCode.
@@ -62,7 +63,7 @@ describe('AuthService.register: a registration ticket is single-use', () => {
     auth = new AuthService(
       unused,
       unused,
-      new UsersService(new UsersRepository(users), accounts, clock, nicknames),
+      new UsersService(users, accounts, clock, nicknames),
       bindings,
       new PhoneProofBindings(unused, bindings),
       tokens,

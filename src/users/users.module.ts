@@ -6,12 +6,19 @@ import { WechatAccount } from './wechat-account.entity';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
+import { WechatAccountsRepository } from './wechat-accounts.repository';
 import { WechatBindingsService } from './wechat-bindings.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User, WechatAccount])],
   controllers: [UsersController],
-  providers: [UsersRepository, UsersService, WechatBindingsService, AccountStanding],
+  providers: [
+    UsersRepository,
+    WechatAccountsRepository,
+    UsersService,
+    WechatBindingsService,
+    AccountStanding,
+  ],
   exports: [UsersService, WechatBindingsService, AccountStanding],
 })
 export class UsersModule {}

@@ -5,7 +5,7 @@ import { PrebuiltSql } from '../common/database/prebuilt-sql';
 import { User } from './user.entity';
 
 /**
- * Every read and write of the `users` table made by UsersService, as fixed
+ * Every read and write of the `users` table, as fixed
  * SQL built once (see PrebuiltSql): a login runs two of these statements, and
  * TypeORM's query builder cost more CPU per login than the database work.
  */
@@ -48,8 +48,8 @@ export class UsersRepository {
     return this.sql.insert(user, manager);
   }
 
-  /** One UPDATE of the given columns of one user. */
-  update(id: string, changes: Partial<User>): Promise<void> {
-    return this.sql.updateWhere('id', id, changes);
+  /** One UPDATE of the given columns of one user; inside the caller's transaction when given its manager. */
+  update(id: string, changes: Partial<User>, manager?: EntityManager): Promise<void> {
+    return this.sql.updateWhere('id', id, changes, manager);
   }
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/database/unique-violation';
@@ -9,7 +8,7 @@ import { NicknameScreen } from '../wechat/nickname-screen';
 import type { WechatApp } from '../wechat/wechat-app';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
-import { WechatAccount } from './wechat-account.entity';
+import { WechatAccountsRepository } from './wechat-accounts.repository';
 
 export interface NewUser {
   phoneNumber: string;
@@ -23,7 +22,7 @@ export interface NewUser {
 export class UsersService {
   constructor(
     private readonly users: UsersRepository,
-    @InjectRepository(WechatAccount) private readonly accounts: Repository<WechatAccount>,
+    private readonly accounts: WechatAccountsRepository,
     private readonly clock: Clock,
     private readonly nicknames: NicknameScreen,
   ) {}
@@ -38,7 +37,7 @@ export class UsersService {
 
   /** The user bound to this WeChat account of this mini-program. */
   async findByWechatAccount(appId: string, openid: string): Promise<User | null> {
-    const account = await this.accounts.findOneBy({ appId, openid });
+    const account = await this.accounts.findByOpenid(appId, openid);
     return account ? this.findById(account.userId) : null;
   }
 
@@ -58,7 +57,7 @@ export class UsersService {
   ): Promise<User> {
     // An unchanged nickname was already accepted: no WeChat call for it.
     if (profile.nickname !== undefined && profile.nickname !== user.nickname) {
-      const account = await this.accounts.findOneBy({ userId: user.id, appId: app.id });
+      const account = await this.accounts.findForUser(user.id, app.id);
       await this.nicknames.screenNickname(profile.nickname, {
         app,
         openid: account?.openid,

@@ -14,11 +14,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { harnessEnvironment } from '../../src/config/harness-environment';
 import { LaunchedApp, launchApp } from '../helpers/app-process';
 import { httpCall } from '../helpers/http-client';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = process.env.SWAGGER_UI_SCREENSHOT || '/tmp/swagger-ui.png';
+const SCREENSHOT = harnessEnvironment().swaggerUiScreenshot ?? '/tmp/swagger-ui.png';
 const FAILURE_SCREENSHOT = '/tmp/swagger-ui-failure.png';
 const STEP_TIMEOUT = 30_000;
 const PHONE = '13800138000';

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
+import { harnessEnvironment } from '../../src/config/harness-environment';
 
 export interface TestDatabase {
   url: string;
@@ -16,7 +17,7 @@ export interface TestDatabase {
  * a new `wxlogin_test_<random>` database there, dropped afterwards.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const given = process.env.E2E_MYSQL_URL;
+  const given = harnessEnvironment().mysqlUrl;
   if (given) {
     // mysql2 itself only speaks mysql://; the app gets the scheme as given.
     const server = given.replace(/^mariadb:/, 'mysql:');
