@@ -15,13 +15,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
+import { harnessEnvironment } from '../../src/config/harness-environment';
 import { LaunchedApp, launchApp, REPO_ROOT } from '../helpers/app-process';
 import { httpCall } from '../helpers/http-client';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTEFACTS = path.join(REPO_ROOT, 'tmp');
 const SCREENSHOT =
-  process.env.OPERATOR_PAGE_SCREENSHOT || path.join(ARTEFACTS, 'operator-page.png');
+  harnessEnvironment().operatorPageScreenshot ?? path.join(ARTEFACTS, 'operator-page.png');
 const FAILURE_SCREENSHOT = path.join(ARTEFACTS, 'operator-page-failure.png');
 const STEP_TIMEOUT = 30_000;
 const ADMIN_TOKEN = 'browser-admin-token-0f1e2d3c4b5a69788796a5b4c3d2e1f0';
