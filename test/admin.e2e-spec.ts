@@ -101,6 +101,8 @@ describe('admin API (e2e)', () => {
       for (const query of [
         `phone=${phone}`,
         `phone=${encodeURIComponent(`+86${phone}`)}`,
+        // As typed into curl: the + unencoded.
+        `phone=+86${phone}`,
         `openid=${openid}`,
         `unionid=${unionid}`,
         `id=${session.user.id}`,

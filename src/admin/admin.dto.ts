@@ -12,7 +12,10 @@ export class UserLookupQuery {
       'A national number of mainland China (`13800138000`, read as +86) or E.164 (`+8613800138000`).',
   })
   @IsOptional()
-  @Transform(trim)
+  // An unencoded `+` in a query string arrives as a space (`?phone=+86…` typed into curl).
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.replace(/^ (?=\d)/, '+').trim() : value,
+  )
   @Matches(/^\+?\d{5,20}$/, { message: 'phone must be digits, optionally after a +' })
   phone?: string;
 
