@@ -46,6 +46,7 @@ import { WechatAccessToken } from '../src/wechat/wechat-access-token.entity';
 import { WechatApiClient } from '../src/wechat/wechat-api.client';
 import { FixedClock } from '../test/helpers/fixed-clock';
 import { argValue } from './support';
+import { AppMetrics } from '../src/metrics/app-metrics';
 
 const INSTANCES = 4;
 /** The refresh cron's period (REFRESH_CHECK_CRON). */
@@ -141,10 +142,11 @@ async function run(
     simulatorRiskyWords: ['违禁词'],
   };
   const instances: Instance[] = Array.from({ length: INSTANCES }, () => {
+    const metrics = new AppMetrics({ enabled: false });
     const http = new HttpService(axios.create({ adapter: simulatorAdapter(simulator) }));
-    const client = new WechatApiClient(http, config);
+    const client = new WechatApiClient(http, config, metrics);
     const store = new AccessTokenStore(dataSource.getRepository(WechatAccessToken));
-    const fetcher = new AccessTokenFetcher(client, store, clock);
+    const fetcher = new AccessTokenFetcher(client, store, clock, metrics);
     const apps = new WechatApps(config);
     const tokens = new AccessTokenService(
       new AccessTokenLease(store, fetcher, clock, config),

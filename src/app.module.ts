@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AccountModule } from './account/account.module';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import { LoggingModule } from './common/logging/logging.module';
@@ -10,6 +11,7 @@ import { requireValidConfig } from './config/validate-env';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { HousekeepingModule } from './housekeeping/housekeeping.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { UsersModule } from './users/users.module';
 import { WechatModule } from './wechat/wechat.module';
@@ -19,7 +21,7 @@ export class AppModule {
   /**
    * Built from one loadConfig() result: boot fails here, listing every
    * invalid variable, before anything connects anywhere. The simulator's
-   * routes exist only when it is on.
+   * routes exist only when it is on, the admin routes only with ADMIN_TOKEN.
    */
   static forRoot(loaded: LoadedConfiguration): DynamicModule {
     const config = requireValidConfig(loaded);
@@ -29,6 +31,7 @@ export class AppModule {
         ConfigurationModule.forRoot(config),
         CommonModule,
         LoggingModule,
+        MetricsModule,
         DatabaseModule.forRoot(),
         ScheduleModule.forRoot(),
         // Before AuthModule: its guard runs first, so floods are cut before any token check.
@@ -39,6 +42,8 @@ export class AppModule {
         AccountModule,
         HousekeepingModule,
         HealthModule,
+        // The admin API and page exist only with an admin token (404 otherwise).
+        ...(config.admin.token === undefined ? [] : [AdminModule]),
       ],
     };
   }

@@ -11,6 +11,9 @@ import { bodyParserErrors, rejectHostileBodies, requireJsonBody } from './common
 import { AllExceptionsFilter } from './common/http/exception.filters';
 import { requestIdMiddleware } from './common/http/request-id';
 import { appConfig } from './config/app.config';
+import { AppMetrics } from './metrics/app-metrics';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { ADMIN_SECURITY } from './admin/admin-route.decorator';
 import { serverConfig } from './config/server.config';
 
 export const BODY_LIMIT = '16kb';
@@ -46,6 +49,9 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestIdMiddleware);
+  const metrics = app.get(AppMetrics);
+  // First of the rest: the duration it measures covers every later middleware.
+  if (metrics.enabled) app.use(httpMetricsMiddleware(metrics));
   // Answers carry tokens, tickets and phone numbers, and nothing here is meant
   // to be cached: every response says no-store, errors included. A route that
   // serves public content sets its own Cache-Control over this default.
@@ -95,6 +101,10 @@ export function configureApp(app: NestExpressApplication): INestApplication {
         .setDescription(API_DESCRIPTION)
         .setVersion('0.1.0')
         .addBearerAuth()
+        .addBearerAuth(
+          { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (admin routes, /metrics)' },
+          ADMIN_SECURITY,
+        )
         .build(),
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

@@ -192,6 +192,7 @@ describe('HTTP contract: validation, errors, compatibility route (e2e)', () => {
           'DELETE /users/me',
           'GET /health/live',
           'GET /health/ready',
+          'GET /metrics',
         ].sort(),
       );
       const login = JSON.stringify(doc.paths['/auth/wechat/phone-login'].post.responses);

@@ -44,7 +44,8 @@ import { SessionController } from './session.controller';
     RefreshFamilies,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
-  // For the account lifecycle (sessions list, export, deletion).
-  exports: [RefreshFamilies],
+  // The account lifecycle (sessions list, export, deletion) and the admin API
+  // (revoking a user's sessions through the same service as logout).
+  exports: [RefreshFamilies, RefreshTokenService],
 })
 export class AuthModule {}

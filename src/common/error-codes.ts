@@ -25,6 +25,11 @@ export const ERROR_CODES = {
     status: 401,
     description: 'No, invalid or expired Bearer access token.',
   },
+  ADMIN_TOKEN_INVALID: {
+    status: 401,
+    description:
+      'An admin route (/admin/*, or /metrics when ADMIN_TOKEN is set) without the right `Authorization: Bearer <ADMIN_TOKEN>`. A user access token never opens them.',
+  },
   WECHAT_CODE_INVALID: {
     status: 401,
     description:
@@ -75,6 +80,10 @@ export const ERROR_CODES = {
     description:
       'No live session of this user has this id (unknown, already signed out or expired, or another user’s).',
   },
+  USER_NOT_FOUND: {
+    status: 404,
+    description: 'Admin API: no user has this id (or it was deleted).',
+  },
   PHONE_ALREADY_REGISTERED: {
     status: 409,
     description:
@@ -102,6 +111,11 @@ export const ERROR_CODES = {
   TOO_MANY_REQUESTS: {
     status: 429,
     description: 'Rate limit reached (ours, or WeChat 45011). See Retry-After.',
+  },
+  FORCE_REFRESH_LIMITED: {
+    status: 429,
+    description:
+      "Admin API: a forced access-token refresh now would break WeChat's limits for this app (at least 30 s apart, 20 a day, counted for all instances together). See Retry-After.",
   },
   INTERNAL_ERROR: {
     status: 500,

@@ -1,8 +1,10 @@
 import { DynamicModule, Global, Module, ValueProvider } from '@nestjs/common';
+import { adminConfig } from './admin.config';
 import { appConfig } from './app.config';
 import { avatarConfig } from './avatar.config';
 import { databaseConfig } from './database.config';
 import { jwtConfig } from './jwt.config';
+import { metricsConfig } from './metrics.config';
 import { Configuration } from './load-config';
 import { rateLimitConfig } from './rate-limit.config';
 import { serverConfig } from './server.config';
@@ -29,6 +31,8 @@ export class ConfigurationModule {
       { provide: rateLimitConfig.KEY, useValue: config.rateLimit },
       { provide: serverConfig.KEY, useValue: config.server },
       { provide: avatarConfig.KEY, useValue: config.avatar },
+      { provide: adminConfig.KEY, useValue: config.admin },
+      { provide: metricsConfig.KEY, useValue: config.metrics },
       { provide: MIGRATION_CONFIG, useValue: config.migrations },
     ];
     return {

@@ -18,6 +18,8 @@ export interface HarnessEnvironment {
   sweepVerbose: boolean;
   /** SWAGGER_UI_SCREENSHOT: where the browser check saves its screenshot. */
   swaggerUiScreenshot?: string;
+  /** OPERATOR_PAGE_SCREENSHOT: where the operator page's browser check saves its screenshot. */
+  operatorPageScreenshot?: string;
   /** BENCH_APP_ROOT: benchmark another checkout's build (a reference run). */
   benchAppRoot?: string;
   /** BENCH_LATENCY_MS: the fake WeChat's latency (the --latency flag wins). */
@@ -45,6 +47,7 @@ export function harnessEnvironment(env: RawEnv = process.env): HarnessEnvironmen
     sweepSeed: number('SWEEP_SEED'),
     sweepVerbose: value('SWEEP_VERBOSE') !== undefined,
     swaggerUiScreenshot: value('SWAGGER_UI_SCREENSHOT'),
+    operatorPageScreenshot: value('OPERATOR_PAGE_SCREENSHOT'),
     benchAppRoot: value('BENCH_APP_ROOT'),
     benchLatencyMs: number('BENCH_LATENCY_MS'),
     benchDatabaseUrl: value('BENCH_DATABASE_URL'),

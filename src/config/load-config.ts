@@ -1,8 +1,10 @@
+import { AdminConfig, readAdminConfig } from './admin.config';
 import { AppConfig, readAppConfig } from './app.config';
 import { AvatarConfig, readAvatarConfig } from './avatar.config';
 import { DatabaseConfig, readDatabaseConfig } from './database.config';
 import { EnvReader, RawEnv } from './env-reader';
 import { JwtConfig, readJwtConfig } from './jwt.config';
+import { MetricsConfig, readMetricsConfig } from './metrics.config';
 import { RateLimitConfig, readRateLimitConfig } from './rate-limit.config';
 import { readServerConfig, ServerConfig } from './server.config';
 import { readWechatConfig, WechatConfig } from './wechat.config';
@@ -26,6 +28,8 @@ export interface Configuration {
   rateLimit: RateLimitConfig;
   server: ServerConfig;
   avatar: AvatarConfig;
+  admin: AdminConfig;
+  metrics: MetricsConfig;
   migrations: MigrationConfig;
 }
 
@@ -49,9 +53,11 @@ export function loadConfig(raw: RawEnv): LoadedConfiguration {
   const rateLimit = readRateLimitConfig(env);
   const server = readServerConfig(env, wechat.simulator);
   const avatar = readAvatarConfig(env);
+  const admin = readAdminConfig(env);
+  const metrics = readMetricsConfig(env);
   const migrations = { primaryAppId: configuredAppId(env, wechat) };
   return {
-    config: { app, database, wechat, jwt, rateLimit, server, avatar, migrations },
+    config: { app, database, wechat, jwt, rateLimit, server, avatar, admin, metrics, migrations },
     errors: env.errors,
   };
 }

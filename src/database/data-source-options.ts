@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { avatarEntitySchema } from '../avatars/avatar.schema';
 import { AccountDeletionRecord } from '../account/account-deletion.entity';
+import { AdminAudit } from '../admin/admin-audit.entity';
 import { RegistrationTicketUse } from '../auth/registration-ticket-use.entity';
 import { RefreshToken } from '../auth/tokens/refresh-token.entity';
 import { DatabaseConfig } from '../config/database.config';
@@ -21,6 +22,7 @@ export const entities = [
   RefreshToken,
   JobLeaseRow,
   AccountDeletionRecord,
+  AdminAudit,
 ];
 
 /**

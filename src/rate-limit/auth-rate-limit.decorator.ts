@@ -22,3 +22,22 @@ export function isAuthRateLimited(context: ExecutionContext): boolean {
     ]) === true
   );
 }
+
+const ADMIN_RATE_LIMIT = 'adminRateLimit';
+
+/**
+ * Puts routes under ADMIN_RATE_LIMIT_PER_MIN (the admin API and its page), on
+ * top of the global limit: a wrong admin token costs a request from it too,
+ * so the token cannot be guessed at the global limit's pace.
+ */
+export const AdminRateLimit = (): ClassDecorator & MethodDecorator =>
+  SetMetadata(ADMIN_RATE_LIMIT, true);
+
+export function isAdminRateLimited(context: ExecutionContext): boolean {
+  return (
+    reflector.getAllAndOverride<boolean | undefined>(ADMIN_RATE_LIMIT, [
+      context.getHandler(),
+      context.getClass(),
+    ]) === true
+  );
+}

@@ -1,7 +1,8 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { ThrottlerLimitDetail } from '@nestjs/throttler/dist/throttler.guard.interface';
 import { AppError } from '../common/app-error';
+import { AppMetrics } from '../metrics/app-metrics';
 
 /**
  * The throttler, answering in the contract's shape: 429 TOO_MANY_REQUESTS
@@ -10,6 +11,9 @@ import { AppError } from '../common/app-error';
  */
 @Injectable()
 export class ContractThrottlerGuard extends ThrottlerGuard {
+  // A property: the library's guard owns the constructor's parameters.
+  @Inject(AppMetrics) private readonly metrics!: AppMetrics;
+
   protected override generateKey(
     _context: ExecutionContext,
     tracker: string,
@@ -22,6 +26,8 @@ export class ContractThrottlerGuard extends ThrottlerGuard {
     _context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
+    // The key is `<limit name>:<client>` (generateKey above).
+    this.metrics.rateLimited.inc({ limit: detail.key.slice(0, detail.key.indexOf(':')) });
     throw new AppError('TOO_MANY_REQUESTS', 'Too many requests; slow down', {
       retryAfterSec: Math.max(1, Math.ceil(detail.timeToBlockExpire)),
     });

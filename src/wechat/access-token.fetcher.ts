@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { AppMetrics } from '../metrics/app-metrics';
 import { AccessTokenStore } from './access-token.store';
 import { StoredToken } from './app-token';
 import { WechatApiClient } from './wechat-api.client';
@@ -18,13 +19,26 @@ export class AccessTokenFetcher {
     private readonly client: WechatApiClient,
     private readonly store: AccessTokenStore,
     private readonly clock: Clock,
+    private readonly metrics: AppMetrics,
   ) {}
 
-  async fetch(app: WechatApp, reason: string, instanceId: string): Promise<StoredToken> {
+  /**
+   * `force`: an operator's forced refresh, already claimed from the shared
+   * budget (stable mode: force_refresh; classic mode rotates anyway).
+   */
+  async fetch(
+    app: WechatApp,
+    reason: string,
+    instanceId: string,
+    options: { force?: boolean } = {},
+  ): Promise<StoredToken> {
     const startedAt = this.clock.now();
     const slot = app.token;
     try {
-      let answer = await this.client.fetchAccessToken(app);
+      if (options.force) this.metrics.forceRefreshes.inc({ app: app.id, trigger: 'operator' });
+      let answer = await (options.force
+        ? this.client.fetchAccessToken(app, { forceRefresh: true })
+        : this.client.fetchAccessToken(app));
       if (
         answer.accessToken === slot.rejected &&
         (await this.mayForceRefresh(app, answer.accessToken))
@@ -33,6 +47,7 @@ export class AccessTokenFetcher {
         // one case for force_refresh, once per incident, and within WeChat's
         // limits (≥ 30 s apart, 20 a day) claimed from the shared table.
         slot.forcedFor = answer.accessToken;
+        this.metrics.forceRefreshes.inc({ app: app.id, trigger: 'rejected' });
         this.logger.warn(
           `stable_token returned the rejected token of ${app.id}; forcing a refresh once`,
         );
@@ -44,8 +59,10 @@ export class AccessTokenFetcher {
       this.logger.log(
         `Fetched WeChat access token for ${app.id} (${app.tokenMode} mode, instance ${instanceId}, reason: ${reason}, expires in ${answer.expiresInSec}s)`,
       );
+      this.metrics.tokenFetches.inc({ app: app.id, result: 'ok' });
       return { token: answer.accessToken, expiresAt: startedAt + answer.expiresInSec * 1000 };
     } catch (error) {
+      this.metrics.tokenFetches.inc({ app: app.id, result: 'error' });
       // An errcode was already logged, with WeChat's errmsg and the fix, where it arrived.
       if (!('errcode' in (error as object))) {
         this.logger.error(

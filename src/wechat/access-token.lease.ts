@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { wechatConfig } from '../config/wechat.config';
 import { AccessTokenFetcher } from './access-token.fetcher';
@@ -61,6 +62,41 @@ export class AccessTokenLease {
         throw new WechatUnreachableError('another instance is still fetching the access token');
       }
       await this.clock.sleep(LEASE_POLL_MS);
+    }
+  }
+
+  /**
+   * An operator's forced refresh: with the app's lease (else 503: another
+   * instance is fetching right now), one claim on WeChat's force-refresh
+   * budget shared by every instance (else 429 FORCE_REFRESH_LIMITED with the
+   * wait), then a forced fetch stored for all.
+   */
+  async forceRefresh(app: WechatApp): Promise<StoredToken> {
+    const now = this.clock.now();
+    const leaseUntil = now + this.config.timeoutMs * 2 + 5000;
+    if (!(await this.store.tryAcquireLease(app.token.key, this.instanceId, now, leaseUntil))) {
+      throw new WechatUnreachableError('another instance is fetching the access token right now');
+    }
+    try {
+      const wait = await this.store.claimForceRefreshOrWait(app.token.key, now);
+      if (wait !== undefined) {
+        throw new AppError(
+          'FORCE_REFRESH_LIMITED',
+          "A forced refresh now would break WeChat's limits for this app (30 s apart, 20 a day)",
+          { retryAfterSec: wait },
+        );
+      }
+      const fetched = await this.fetcher.fetch(app, 'forced by an operator', this.instanceId, {
+        force: true,
+      });
+      await this.store.save(
+        app.token.key,
+        fetched,
+        `${this.instanceId} (forced by an operator) at ${new Date(this.clock.now()).toISOString()}`,
+      );
+      return fetched;
+    } finally {
+      await this.store.releaseLease(app.token.key, this.instanceId).catch(() => undefined);
     }
   }
 

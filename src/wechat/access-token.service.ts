@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { AccessTokenLease } from './access-token.lease';
 import { AppToken, StoredToken } from './app-token';
+import { describeTokenFailure } from './access-token.status';
 import { WechatApp } from './wechat-app';
 import { MISCONFIGURED_RETRY_SEC } from './wechat-errcodes';
 import { WechatMisconfiguredError } from './wechat.errors';
@@ -81,6 +82,7 @@ export class AccessTokenService {
       .then(
         (token) => this.hold(slot, token),
         (error: unknown) => {
+          slot.lastError = { at: this.clock.now(), message: describeTokenFailure(error) };
           if (error instanceof WechatMisconfiguredError) {
             slot.misconfigured = {
               error,
@@ -96,9 +98,26 @@ export class AccessTokenService {
     return slot.inFlight;
   }
 
+  /**
+   * An operator's forced refresh: a new token from WeChat now, within WeChat's
+   * force-refresh limits (AccessTokenLease.forceRefresh), held at once here;
+   * the other instances adopt it from the table on their next renewal, or on
+   * the first call WeChat refuses with their old one.
+   */
+  async forceRefresh(app: WechatApp): Promise<void> {
+    try {
+      this.hold(app.token, await this.lease.forceRefresh(app));
+    } catch (error) {
+      app.token.lastError = { at: this.clock.now(), message: describeTokenFailure(error) };
+      throw error;
+    }
+  }
+
   /** A token WeChat gave us (or another instance stored) ends any misconfiguration. */
   private hold(slot: AppToken, token: StoredToken): StoredToken {
     slot.misconfigured = undefined;
+    slot.lastError = undefined;
+    if (slot.held?.token !== token.token) slot.refreshedAt = this.clock.now();
     return (slot.held = token);
   }
 }

@@ -102,7 +102,7 @@ export class AccessTokenStore {
    * restarted one) can never both claim the same slot.
    */
   async claimForceRefresh(appKey: string, now: number): Promise<boolean> {
-    const day = Math.floor((now + CHINA_OFFSET_MS) / 86_400_000);
+    const day = chinaDay(now);
     const spaced = '(force_refreshed_at IS NULL OR force_refreshed_at <= :earliest)';
     const params = { appKey, day, earliest: now - FORCE_REFRESH_MIN_INTERVAL_MS };
     const sameDay = await this.rows
@@ -124,4 +124,34 @@ export class AccessTokenStore {
       .execute();
     return firstToday.affected === 1;
   }
+
+  /**
+   * claimForceRefresh(), or, when the budget refuses, how many seconds until
+   * it would not: the rest of the 30 s gap, else the time to China's midnight.
+   */
+  async claimForceRefreshOrWait(appKey: string, now: number): Promise<number | undefined> {
+    if (await this.claimForceRefresh(appKey, now)) return undefined;
+    const row = await this.rows.findOneBy({ appKey });
+    const gapEndsAt = (row?.forceRefreshedAt ?? 0) + FORCE_REFRESH_MIN_INTERVAL_MS;
+    const waitUntil =
+      gapEndsAt > now ? gapEndsAt : (chinaDay(now) + 1) * 86_400_000 - CHINA_OFFSET_MS;
+    return Math.max(1, Math.ceil((waitUntil - now) / 1000));
+  }
+
+  /** This app's force-refresh budget as the operator sees it: used today, and the last one. */
+  async forceRefreshUse(
+    appKey: string,
+    now: number,
+  ): Promise<{ today: number; lastAt: number | null }> {
+    const row = await this.rows.findOneBy({ appKey });
+    return {
+      today: row && row.forceRefreshDay === chinaDay(now) ? row.forceRefreshCount : 0,
+      lastAt: row?.forceRefreshedAt ?? null,
+    };
+  }
+}
+
+/** The number of the day in China time, when WeChat's daily limits reset. */
+function chinaDay(now: number): number {
+  return Math.floor((now + CHINA_OFFSET_MS) / 86_400_000);
 }

@@ -20,6 +20,10 @@ export class AppToken {
    * WeChat again (token fetches are rationed to about 2000 a day).
    */
   misconfigured: { error: WechatMisconfiguredError; retryAt: number } | undefined;
+  /** When this process last took a new token (fetched, or adopted from the table): for the operator. */
+  refreshedAt: number | undefined;
+  /** The last failure to obtain a token in this process, cleared by the next success: for the operator. */
+  lastError: { at: number; message: string } | undefined;
 
   constructor(
     /** `<appid>:<mode>`: the row in wechat_access_tokens. */

@@ -3,8 +3,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AxiosError, AxiosRequestConfig } from 'axios';
 import { wechatConfig } from '../config/wechat.config';
+import { AppMetrics } from '../metrics/app-metrics';
 import { WechatApp } from './wechat-app';
-import { WECHAT_ENDPOINTS, WechatEndpoint, wechatErrorFor } from './wechat-errcodes';
+import {
+  errcodeMetricLabel,
+  WECHAT_ENDPOINTS,
+  WechatEndpoint,
+  wechatErrorFor,
+} from './wechat-errcodes';
 import {
   WechatBadResponseError,
   WechatMisconfiguredError,
@@ -37,6 +43,7 @@ export class WechatApiClient {
     private readonly http: HttpService,
     @Inject(wechatConfig.KEY)
     private readonly config: ConfigType<typeof wechatConfig>,
+    private readonly metrics: AppMetrics,
   ) {}
 
   /**
@@ -135,11 +142,34 @@ export class WechatApiClient {
     );
   }
 
+  /** Every call counted by endpoint and errcode (wxlogin_wechat_calls_total) and timed. */
   private async call(
     endpoint: WechatEndpoint,
     app: WechatApp,
     request: AxiosRequestConfig,
     options: CallOptions = {},
+  ): Promise<Record<string, unknown>> {
+    const startedAt = process.hrtime.bigint();
+    let errcode = '0';
+    try {
+      return await this.callOnce(endpoint, app, request, options);
+    } catch (error) {
+      errcode = errcodeMetricLabel(endpoint, error);
+      throw error;
+    } finally {
+      this.metrics.wechatCalls.inc({ endpoint, errcode });
+      this.metrics.wechatCallDuration.observe(
+        { endpoint },
+        Number(process.hrtime.bigint() - startedAt) / 1e9,
+      );
+    }
+  }
+
+  private async callOnce(
+    endpoint: WechatEndpoint,
+    app: WechatApp,
+    request: AxiosRequestConfig,
+    options: CallOptions,
   ): Promise<Record<string, unknown>> {
     let data: unknown;
     try {

@@ -1,4 +1,5 @@
 import {
+  errcodeMetricLabel,
   MISCONFIGURED_HINTS,
   WECHAT_ERRCODES,
   WechatEndpoint,
@@ -12,6 +13,7 @@ import {
   WechatOpenidNotRecentError,
   WechatQuotaError,
   WechatTokenRejectedError,
+  WechatUnreachableError,
   WechatUserBlockedError,
 } from './wechat.errors';
 
@@ -123,5 +125,24 @@ describe('WeChat errcodes by endpoint', () => {
     expect(error.hint).toMatch(fix);
     expect(error.hint).toBe(MISCONFIGURED_HINTS[errcode]);
     expect(error.options.retryAfterSec).toBeGreaterThan(0);
+  });
+});
+
+describe('errcodeMetricLabel: bounded errcode labels for wxlogin_wechat_calls_total', () => {
+  it('keeps the errcodes documented for the endpoint', () => {
+    expect(
+      errcodeMetricLabel('getuserphonenumber', wechatErrorFor('getuserphonenumber', 40029)),
+    ).toBe('40029');
+    expect(errcodeMetricLabel('stable_token', wechatErrorFor('stable_token', 40164))).toBe('40164');
+  });
+
+  it('folds an errcode the endpoint does not document into other, and names failures without one', () => {
+    expect(errcodeMetricLabel('jscode2session', wechatErrorFor('jscode2session', 987654))).toBe(
+      'other',
+    );
+    expect(errcodeMetricLabel('token', new WechatUnreachableError('timeout'))).toBe('transport');
+    expect(errcodeMetricLabel('token', new WechatBadResponseError('no access_token'))).toBe(
+      'bad_response',
+    );
   });
 });

@@ -7,6 +7,7 @@ import {
   WechatQuotaError,
   WechatTokenRejectedError,
   WechatUnexpectedErrcodeError,
+  WechatUnreachableError,
   WechatUserBlockedError,
 } from './wechat.errors';
 
@@ -138,4 +139,18 @@ export function wechatErrorFor(endpoint: WechatEndpoint, errcode: number): AppEr
     default:
       return new WechatUnexpectedErrcodeError(errcode);
   }
+}
+
+/**
+ * The errcode label of a failed call: WeChat's errcode when this app knows it
+ * (a bounded set, so a WeChat answering random numbers adds no series),
+ * `other` when it does not, and a word when there was no errcode at all.
+ */
+export function errcodeMetricLabel(endpoint: WechatEndpoint, error: unknown): string {
+  if (error instanceof WechatUnreachableError) return 'transport';
+  const errcode = (error as { errcode?: unknown }).errcode;
+  if (typeof errcode === 'number') {
+    return errcode in WECHAT_ERRCODES[endpoint] ? String(errcode) : 'other';
+  }
+  return 'bad_response';
 }

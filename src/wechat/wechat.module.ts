@@ -8,6 +8,7 @@ import { WechatSimulator } from './simulator/wechat-simulator';
 import { WechatSimulatorModule } from './simulator/wechat-simulator.module';
 import { AccessTokenFetcher } from './access-token.fetcher';
 import { AccessTokenLease } from './access-token.lease';
+import { AccessTokenGauges } from './access-token.metrics';
 import { AccessTokenScheduler } from './access-token.scheduler';
 import { AccessTokenService } from './access-token.service';
 import { AccessTokenHealth } from './access-token.status';
@@ -70,6 +71,7 @@ export class WechatModule {
         AccessTokenService,
         AccessTokenScheduler,
         AccessTokenHealth,
+        AccessTokenGauges,
         PhoneService,
         LoginSessionService,
         ContentSecurityService,

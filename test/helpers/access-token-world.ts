@@ -17,6 +17,7 @@ import { WechatApps } from '../../src/wechat/wechat-app';
 import { WechatAccessToken } from '../../src/wechat/wechat-access-token.entity';
 import { FetchedAccessToken, WechatApiClient } from '../../src/wechat/wechat-api.client';
 import { FixedClock } from './fixed-clock';
+import { AppMetrics } from '../../src/metrics/app-metrics';
 
 export const APPID = 'wx1234567890abcdef';
 export const EXPIRES_IN_SEC = 7200;
@@ -72,7 +73,12 @@ export function setup(options: { tokenMode?: TokenMode; timeoutMs?: number } = {
   /** One process's lease protocol, and its own copy of the app. */
   const leaseOfInstance = () => ({
     app: new WechatApps(config).all[0],
-    lease: new AccessTokenLease(store, new AccessTokenFetcher(client, store, clock), clock, config),
+    lease: new AccessTokenLease(
+      store,
+      new AccessTokenFetcher(client, store, clock, new AppMetrics({ enabled: false })),
+      clock,
+      config,
+    ),
   });
   const instance = () => {
     const { app, lease } = leaseOfInstance();

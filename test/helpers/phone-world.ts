@@ -13,6 +13,7 @@ import { PhoneService } from '../../src/wechat/phone.service';
 import { WechatApiClient } from '../../src/wechat/wechat-api.client';
 import { WechatApp } from '../../src/wechat/wechat-app';
 import { FixedClock } from './fixed-clock';
+import { AppMetrics } from '../../src/metrics/app-metrics';
 
 export const APPID = 'wx1234567890abcdef';
 export const APP = new WechatApp(APPID, 'app-secret', 'stable');
@@ -123,7 +124,11 @@ export function setup(replies: Reply[]) {
     contentCheck: true,
     simulatorRiskyWords: ['违禁词'],
   };
-  const client = new WechatApiClient(new HttpService(axios.create({ adapter })), config);
+  const client = new WechatApiClient(
+    new HttpService(axios.create({ adapter })),
+    config,
+    new AppMetrics({ enabled: false }),
+  );
   const tokens = new FakeAccessTokens(clock);
   const service = new PhoneService(client, tokens as unknown as AccessTokenService, clock, config);
   const startedAt = clock.now();

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { ErrorResponse, reasonPhrase, toErrorResponse } from './error-response';
 import { maskPhonesIn } from '../logging/redaction';
 import { requestIdOf } from './request-id';
+import { noteErrorCode } from './response-error-code';
 
 /** The original sample's route: its errors keep the envelope the sample reads. */
 const LEGACY_ROUTE = /^\/getphonenumber\/?$/i;
@@ -36,11 +37,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
     }
     if (res.headersSent) return;
+    noteErrorCode(res, error.code);
     if (error.retryAfterSec !== undefined) {
       res.setHeader('Retry-After', String(error.retryAfterSec));
     }
     res
       .status(error.status)
+      // Over a Content-Type a route set for its success (GET /metrics: text/plain).
+      .type('application/json')
       .json(LEGACY_ROUTE.test(req.path) ? legacyBody(error, requestId) : body(error, requestId));
   }
 }

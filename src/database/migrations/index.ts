@@ -8,6 +8,7 @@ import { ForceRefreshLimiter1764700000000 } from './1764700000000-ForceRefreshLi
 import { AccountStatus1764800000000 } from './1764800000000-AccountStatus';
 import { CreateAvatars1764900000000 } from './1764900000000-CreateAvatars';
 import { AccountLifecycle1765000000000 } from './1765000000000-AccountLifecycle';
+import { AdminAudit1765100000000 } from './1765100000000-AdminAudit';
 
 import type { MigrationConfig } from '../../config/load-config';
 
@@ -27,4 +28,5 @@ export const migrationsFor = (config: MigrationConfig = {}) => [
   AccountStatus1764800000000,
   CreateAvatars1764900000000,
   AccountLifecycle1765000000000,
+  AdminAudit1765100000000,
 ];
