@@ -109,6 +109,8 @@ export async function startApp(
   databaseUrl: string,
   name: string,
   wait: 'ready' | 'none',
+  /** More environment, e.g. REDIS_URL for several instances (bench/scale-out.ts). */
+  extraEnv: Record<string, string> = {},
 ): Promise<Started> {
   const logFile = join(work, `${name}.log`);
   const spawnedAt = Date.now();
@@ -137,6 +139,7 @@ export async function startApp(
       ...(process.env.BENCH_APP_NODE_OPTIONS
         ? { NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS }
         : {}),
+      ...extraEnv,
     },
   });
   const child: Child = {
