@@ -105,6 +105,16 @@ function watchTokenFetches(fake: Fake): { times: number[]; stop(): void } {
   return { times, stop: () => clearInterval(timer) };
 }
 
+function cpuPressure(): number {
+  try {
+    return Number(
+      /some avg10=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1] ?? NaN,
+    );
+  } catch {
+    return NaN;
+  }
+}
+
 function sampleOf(
   window: Window,
   t: number,
@@ -119,6 +129,7 @@ function sampleOf(
     windowS,
     ...resources,
     loadAvg1: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
+    cpuPressurePct: cpuPressure(),
     sent: window.sent,
     answered,
     ok: window.ok,
@@ -248,7 +259,8 @@ async function soak(work: string, databaseUrl: string, dbLabel: string): Promise
     log(
       `t=${sample.t.toFixed(0)}s rss ${sample.rssMb.toFixed(1)} MB cpu ${sample.appCpuPct.toFixed(0)} % ` +
         `rate ${sample.rate.toFixed(1)}/s p50 ${sample.p50.toFixed(1)} p99 ${sample.p99.toFixed(1)} ms ` +
-        `failed ${sample.non2xx + sample.errors + sample.starved} token fetches ${sample.tokenFetches}` +
+        `failed ${sample.non2xx + sample.errors + sample.starved} token fetches ${sample.tokenFetches} ` +
+        `other CPU ${sample.foreignCpuPct.toFixed(0)} % cpu pressure ${sample.cpuPressurePct} %` +
         (window.firstFailures.length ? `\n  ${window.firstFailures.join('\n  ')}` : ''),
     );
   };

@@ -92,7 +92,8 @@ export class MixedLoad {
     private readonly rate: number,
     mix: Mix,
     private readonly sources: LoadSources,
-    private readonly timeoutMs = 10_000,
+    // wx.request's default timeout: a slow answer is latency, only a lost one an error.
+    private readonly timeoutMs = 60_000,
   ) {
     // A fixed, interleaved order of kinds: every 100 requests hold the mix exactly.
     this.plan = Array.from({ length: 100 }, (_, i) =>

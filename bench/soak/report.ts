@@ -13,6 +13,8 @@ export interface Sample {
   /** CPU used by processes outside this benchmark (other jobs, MariaDB), % of all cores. */
   foreignCpuPct: number;
   loadAvg1: number;
+  /** /proc/pressure/cpu "some avg10": % of time runnable tasks waited for a CPU. */
+  cpuPressurePct: number;
   sent: number;
   answered: number;
   ok: number;
@@ -173,6 +175,7 @@ export function csv(samples: Sample[]): string {
     'app_cpu_pct',
     'foreign_cpu_pct',
     'loadavg1',
+    'cpu_pressure_pct',
     'sent',
     'answered',
     'ok',
@@ -197,6 +200,7 @@ export function csv(samples: Sample[]): string {
       round(s.appCpuPct),
       round(s.foreignCpuPct),
       s.loadAvg1,
+      s.cpuPressurePct,
       s.sent,
       s.answered,
       s.ok,
