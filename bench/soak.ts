@@ -16,10 +16,13 @@
  *                     mysql://root@127.0.0.1:3306/); a `wxlogin_soak_<random>` database is
  *                     created there and dropped at the end
  *   --out <prefix>    files written: <prefix>.png, <prefix>-samples.csv/.json (default bench/soak)
- *   --nice <n>        scheduling priority of this bench's own processes (app, fake WeChat,
- *                     load generator), e.g. -5 on a machine busy with other work, so the
- *                     soak measures the app rather than its neighbours (default: unchanged).
- *                     The load is a fixed rate: it takes only the CPU it needs either way.
+ *   --nice <n>        scheduling priority of this bench's processes (app, fake WeChat, load
+ *                     generator), e.g. -10 on a machine busy with other work, so the soak
+ *                     measures the app rather than its neighbours (default: unchanged). With
+ *                     the kernel's autogroups (/proc/sys/kernel/sched_autogroup_enabled) CPU
+ *                     is shared between sessions first, so it is set on this session's
+ *                     autogroup (restored at the end). The load is a fixed rate: it takes only
+ *                     the CPU it needs either way.
  *
  * The app is dist/main.js with the node flags of `npm run start:prod`
  * (NODE_ENV=production, LOG_LEVEL=warn); the fake WeChat (test/helpers/fake-wechat-server.ts)
@@ -28,7 +31,7 @@
  * and WeChat's calls; at the end it prints the verdicts and writes the chart and
  * the samples. It is a script that prints numbers, never a test.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PROD_NODE_FLAGS } from '../test/helpers/app-process';
@@ -156,12 +159,32 @@ function sampleOf(
   };
 }
 
+/** Sets this session's autogroup nice (see --nice); returns how to put it back. */
+function raisePriority(nice: number): () => void {
+  const file = '/proc/self/autogroup';
+  try {
+    const before = /nice (-?\d+)/.exec(readFileSync(file, 'utf8'))?.[1] ?? '0';
+    writeFileSync(file, String(nice));
+    return () => {
+      try {
+        writeFileSync(file, before);
+      } catch {
+        // the session is gone
+      }
+    };
+  } catch {
+    return () => undefined;
+  }
+}
+
 async function main(): Promise<void> {
   if (PHONE + REFRESH + SILENT !== 100) throw new Error('--mix must add up to 100');
+  const restorePriority = NICE === undefined ? () => undefined : raisePriority(Number(NICE));
   const work = mkdtempSync(join(tmpdir(), 'wx-soak-'));
   const database: TestDatabase = await createTestDatabase(MYSQL_URL, 'wxlogin_soak');
   const dbLabel = database.url.replace(/\/\/[^@]*@/, '//…@');
   const cleanUp = async () => {
+    restorePriority();
     await database
       .drop()
       .catch((error: unknown) => log(`could not drop the database: ${String(error)}`));
