@@ -17,6 +17,9 @@
  *                        mysql://root@127.0.0.1:3306/); a `wxlogin_scale_<random>` database is
  *                        created there and dropped at the end
  *   --redis <url>        REDIS_URL of the apps (default env BENCH_REDIS_URL or redis://127.0.0.1:6379)
+ *   --nice <n>           nice of this session's autogroup while it runs (see bench/soak.ts): on a
+ *                        machine shared with other sessions, how much of the cores this bench
+ *                        may take (the load is a closed loop: it takes all it is given)
  *
  * The apps are dist/main.js with the node flags of `npm run start:prod`; the
  * proxy (bench/scale/proxy.ts) and the fake WeChat run in processes of their
@@ -42,7 +45,7 @@ import {
   stopChild,
 } from './login/processes';
 import { revision } from './login/report';
-import { argValue, BENCH_APPS, hasFlag, statusMb } from './support';
+import { argValue, BENCH_APPS, hasFlag, raiseSessionPriority, statusMb } from './support';
 
 const INSTANCES = (argValue('--instances') ?? '1,2,3').split(',').map(Number);
 const SECONDS = Number(argValue('--seconds') ?? 20);
@@ -52,6 +55,8 @@ const WARMUP_S = 5;
 const MYSQL_URL =
   argValue('--mysql') ?? process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
 const REDIS_URL = argValue('--redis') ?? process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const NICE = argValue('--nice');
 
 const log = (line: string) => process.stderr.write(`[scale] ${line}\n`);
 
@@ -67,6 +72,22 @@ function pidsNamed(...names: string[]): number[] {
       }
     })
     .map(Number);
+}
+
+/**
+ * The database server behind `url`: among the mariadbd/mysqld processes, the
+ * one started with `--port=<port>`, else those started without a --port (the
+ * machine's server on its configured port). Another server's CPU is not ours.
+ */
+function databasePids(url: string): number[] {
+  const port = new URL(url.replace(/^mariadb:/, 'mysql:')).port || '3306';
+  const servers = pidsNamed('mariadbd', 'mysqld').map((pid) => ({
+    pid,
+    args: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'),
+  }));
+  const exact = servers.filter((s) => s.args.includes(`--port=${port}`));
+  if (exact.length > 0) return exact.map((s) => s.pid);
+  return servers.filter((s) => !s.args.some((arg) => arg.startsWith('--port'))).map((s) => s.pid);
 }
 
 /** Busy and total CPU seconds of the whole machine (all cores), from /proc/stat. */
@@ -122,7 +143,7 @@ async function measurePoint(
   const appPids = apps.map((app) => app.child.proc.pid as number);
   const groups: Record<string, number[]> = {
     proxy: target.proxy ? [target.proxy.proc.pid as number] : [],
-    mariadb: pidsNamed('mariadbd', 'mysqld'),
+    mariadb: databasePids(MYSQL_URL),
     redis: pidsNamed('redis-server'),
     fake: [fakeChild.proc.pid as number],
   };
@@ -224,12 +245,14 @@ function table(points: Point[]): string[] {
 }
 
 async function main(): Promise<void> {
+  const restorePriority = NICE === undefined ? () => undefined : raiseSessionPriority(Number(NICE));
   const work = mkdtempSync(join(tmpdir(), 'wx-scale-'));
   const database: TestDatabase = await createTestDatabase(MYSQL_URL, 'wxlogin_scale');
   const dbLabel = database.url
     .replace(/\/\/[^@]*@/, '//…@')
     .replace(/\/[^/]*$/, '/wxlogin_scale_…');
   const cleanUp = async () => {
+    restorePriority();
     await database
       .drop()
       .catch((error: unknown) => log(`could not drop the database: ${String(error)}`));
@@ -297,7 +320,8 @@ async function scale(work: string, databaseUrl: string, dbLabel: string): Promis
     `apps: node ${PROD_NODE_FLAGS.join(' ')} dist/main.js of ${revision()} (NODE_ENV=production, LOG_LEVEL=warn), database ${dbLabel}, REDIS_URL (shared rate limits)`,
     `proxy: test/helpers/round-robin-proxy.ts in its own process; fake WeChat in its own process, ${LATENCY_MS} ms per call; load generator: autocannon in the bench process`,
     `CPU %: of one core over the measured seconds (2 cores = 200 %); other: every process outside this bench, the database and Redis (other jobs on the shared machine)`,
-    `all CPU ms/login: apps + proxy + MariaDB + Redis + fake + load generator, per login`,
+    `all CPU ms/login: apps + proxy + MariaDB + Redis + fake + load generator, per login` +
+      (NICE === undefined ? '' : `; this session's processes at autogroup nice ${NICE}`),
     '',
     ...table(points),
   ];

@@ -31,7 +31,7 @@
  * and WeChat's calls; at the end it prints the verdicts and writes the chart and
  * the samples. It is a script that prints numbers, never a test.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PROD_NODE_FLAGS } from '../test/helpers/app-process';
@@ -45,7 +45,7 @@ import { killAll, listeningPort, spawnScript, startApp, stopChild } from './logi
 import { revision } from './login/report';
 import { CodeSupply, KINDS, Kind, MixedLoad, quantile, Window } from './soak/load';
 import { Sample, SoakSettings, verdicts, write } from './soak/report';
-import { argValue, BENCH_APPS, statusMb } from './support';
+import { argValue, BENCH_APPS, raiseSessionPriority, statusMb } from './support';
 
 const MINUTES = Number(argValue('--minutes') ?? 20);
 const RATE = Number(argValue('--rate') ?? 150);
@@ -159,27 +159,9 @@ function sampleOf(
   };
 }
 
-/** Sets this session's autogroup nice (see --nice); returns how to put it back. */
-function raisePriority(nice: number): () => void {
-  const file = '/proc/self/autogroup';
-  try {
-    const before = /nice (-?\d+)/.exec(readFileSync(file, 'utf8'))?.[1] ?? '0';
-    writeFileSync(file, String(nice));
-    return () => {
-      try {
-        writeFileSync(file, before);
-      } catch {
-        // the session is gone
-      }
-    };
-  } catch {
-    return () => undefined;
-  }
-}
-
 async function main(): Promise<void> {
   if (PHONE + REFRESH + SILENT !== 100) throw new Error('--mix must add up to 100');
-  const restorePriority = NICE === undefined ? () => undefined : raisePriority(Number(NICE));
+  const restorePriority = NICE === undefined ? () => undefined : raiseSessionPriority(Number(NICE));
   const work = mkdtempSync(join(tmpdir(), 'wx-soak-'));
   const database: TestDatabase = await createTestDatabase(MYSQL_URL, 'wxlogin_soak');
   const dbLabel = database.url.replace(/\/\/[^@]*@/, '//…@');
