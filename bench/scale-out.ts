@@ -154,6 +154,7 @@ async function measurePoint(
     self: process.cpuUsage(),
     machine: machineSeconds(),
     wechat: await fake.stats('main'),
+    taken: pool.taken,
   };
   const result = await drive(target.url, pool, { connections: CONNECTIONS }, { duration: SECONDS });
   const wall = result.duration;
@@ -182,7 +183,8 @@ async function measurePoint(
     p99: result.latency.p99,
     failures: statusSummary(result),
     failed: result.non2xx + result.errors,
-    phoneCallsPerLogin: pool.taken > 0 ? used.phoneCalls / pool.taken : NaN,
+    // Per request sent in the measured seconds (the warm-up's are not counted): 1.00 = no retries.
+    phoneCallsPerLogin: used.phoneCalls / Math.max(1, pool.taken - before.taken),
     appCpu: appCpuS.map(pct),
     proxyCpu: pct(groupCpuS.proxy),
     mariadbCpu: pct(groupCpuS.mariadb),

@@ -16,6 +16,7 @@
  *                     mysql://root@127.0.0.1:3306/); a `wxlogin_soak_<random>` database is
  *                     created there and dropped at the end
  *   --out <prefix>    files written: <prefix>.png, <prefix>-samples.csv/.json (default bench/soak)
+ *   --replot          only redraw <prefix>.png from <prefix>-samples.json (no run)
  *   --nice <n>        scheduling priority of this bench's processes (app, fake WeChat, load
  *                     generator), e.g. -10 on a machine busy with other work, so the soak
  *                     measures the app rather than its neighbours (default: unchanged). With
@@ -44,8 +45,8 @@ import { LATENCY_MS, ROOT, USERS } from './login/options';
 import { killAll, listeningPort, spawnScript, startApp, stopChild } from './login/processes';
 import { revision } from './login/report';
 import { CodeSupply, KINDS, Kind, MixedLoad, quantile, Window } from './soak/load';
-import { Sample, SoakSettings, verdicts, write } from './soak/report';
-import { argValue, BENCH_APPS, raiseSessionPriority, statusMb } from './support';
+import { chart, Sample, SoakSettings, verdicts, write } from './soak/report';
+import { argValue, BENCH_APPS, hasFlag, raiseSessionPriority, statusMb } from './support';
 
 const MINUTES = Number(argValue('--minutes') ?? 20);
 const RATE = Number(argValue('--rate') ?? 150);
@@ -159,7 +160,19 @@ function sampleOf(
   };
 }
 
+/** --replot: the chart again from the samples a run wrote. */
+function replot(): void {
+  const saved = JSON.parse(readFileSync(`${OUT}-samples.json`, 'utf8')) as {
+    settings: SoakSettings;
+    tokenFetchTimes: number[];
+    samples: Sample[];
+  };
+  chart(`${OUT}.png`, saved.samples, saved.settings, saved.tokenFetchTimes);
+  log(`wrote ${OUT}.png`);
+}
+
 async function main(): Promise<void> {
+  if (hasFlag('--replot')) return replot();
   if (PHONE + REFRESH + SILENT !== 100) throw new Error('--mix must add up to 100');
   const restorePriority = NICE === undefined ? () => undefined : raiseSessionPriority(Number(NICE));
   const work = mkdtempSync(join(tmpdir(), 'wx-soak-'));

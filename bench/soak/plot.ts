@@ -217,7 +217,7 @@ function drawPanel(canvas: Canvas, top: number, panel: Panel, xMax: number, xLab
   }
   for (const mark of marks) {
     canvas.line(left, py(mark.y), right, py(mark.y), mark.color, 1, true);
-    canvas.text(right - 4, py(mark.y) - 18, mark.label, mark.color, 'right');
+    canvas.text(left + 6, py(mark.y) + 6, mark.label, mark.color);
   }
   let legendX = right;
   for (const series of [...panel.series].reverse()) {

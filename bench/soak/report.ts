@@ -267,7 +267,7 @@ export function chart(
         vlines: fetches.map((t) => ({ x: minutes(t), label: 'TOKEN' })),
       },
       {
-        title: 'Answers/s, app CPU (% of one core), other CPU (% of all)',
+        title: 'Rate and CPU',
         yLabel: '',
         series: [
           {
@@ -276,12 +276,12 @@ export function chart(
             points: full.map((s) => ({ x: minutes(s.t), y: s.rate })),
           },
           {
-            label: 'APP CPU %',
+            label: 'APP CPU % (1 CORE)',
             color: [160, 60, 180],
             points: full.map((s) => ({ x: minutes(s.t), y: s.appCpuPct })),
           },
           {
-            label: 'OTHER CPU %',
+            label: 'OTHER CPU % (2 CORES)',
             color: [230, 150, 30],
             points: full.map((s) => ({ x: minutes(s.t), y: s.foreignCpuPct })),
           },
