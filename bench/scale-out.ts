@@ -26,11 +26,9 @@
  * own, autocannon in this one. It prints one table. A script that prints
  * numbers, never a test.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROD_NODE_FLAGS } from '../test/helpers/app-process';
-import { createTestDatabase, TestDatabase } from '../test/helpers/test-database';
 import { CodePool, delta, Fake } from './login/fake';
 import { drive, statusSummary } from './login/load';
 import { cpuSecondsOf, registerUsers, settle } from './login/measure';
@@ -45,7 +43,8 @@ import {
   stopChild,
 } from './login/processes';
 import { revision } from './login/report';
-import { argValue, BENCH_APPS, hasFlag, raiseSessionPriority, statusMb } from './support';
+import { withOwnDatabase } from './own-database';
+import { argValue, BENCH_APPS, hasFlag, statusMb } from './support';
 
 const INSTANCES = (argValue('--instances') ?? '1,2,3').split(',').map(Number);
 const SECONDS = Number(argValue('--seconds') ?? 20);
@@ -247,30 +246,9 @@ function table(points: Point[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const restorePriority = NICE === undefined ? () => undefined : raiseSessionPriority(Number(NICE));
-  const work = mkdtempSync(join(tmpdir(), 'wx-scale-'));
-  const database: TestDatabase = await createTestDatabase(MYSQL_URL, 'wxlogin_scale');
-  const dbLabel = database.url
-    .replace(/\/\/[^@]*@/, '//…@')
-    .replace(/\/[^/]*$/, '/wxlogin_scale_…');
-  const cleanUp = async () => {
-    restorePriority();
-    await database
-      .drop()
-      .catch((error: unknown) => log(`could not drop the database: ${String(error)}`));
-    rmSync(work, { recursive: true, force: true });
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      killAll();
-      void cleanUp().finally(() => process.exit(130));
-    });
-  }
-  try {
-    await scale(work, database.url, dbLabel);
-  } finally {
-    await cleanUp();
-  }
+  await withOwnDatabase({ name: 'scale', mysqlUrl: MYSQL_URL, nice: NICE, log }, (setting) =>
+    scale(setting.work, setting.databaseUrl, setting.databaseLabel),
+  );
 }
 
 async function scale(work: string, databaseUrl: string, dbLabel: string): Promise<void> {

@@ -32,21 +32,21 @@
  * and WeChat's calls; at the end it prints the verdicts and writes the chart and
  * the samples. It is a script that prints numbers, never a test.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { setPriority, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PROD_NODE_FLAGS } from '../test/helpers/app-process';
 import { httpCall } from '../test/helpers/http-client';
-import { createTestDatabase, TestDatabase } from '../test/helpers/test-database';
 import { REFRESH_AHEAD_MS } from '../src/wechat/access-token.scheduler';
 import { Fake } from './login/fake';
 import { cpuSecondsOf, foreignLoad, registerUsers } from './login/measure';
 import { LATENCY_MS, ROOT, USERS } from './login/options';
 import { killAll, listeningPort, spawnScript, startApp, stopChild } from './login/processes';
 import { revision } from './login/report';
+import { withOwnDatabase } from './own-database';
 import { CodeSupply, KINDS, Kind, MixedLoad, quantile, Window } from './soak/load';
 import { chart, Sample, SoakSettings, verdicts, write } from './soak/report';
-import { argValue, BENCH_APPS, hasFlag, raiseSessionPriority, statusMb } from './support';
+import { argValue, BENCH_APPS, hasFlag, statusMb } from './support';
 
 const MINUTES = Number(argValue('--minutes') ?? 20);
 const RATE = Number(argValue('--rate') ?? 150);
@@ -174,28 +174,9 @@ function replot(): void {
 async function main(): Promise<void> {
   if (hasFlag('--replot')) return replot();
   if (PHONE + REFRESH + SILENT !== 100) throw new Error('--mix must add up to 100');
-  const restorePriority = NICE === undefined ? () => undefined : raiseSessionPriority(Number(NICE));
-  const work = mkdtempSync(join(tmpdir(), 'wx-soak-'));
-  const database: TestDatabase = await createTestDatabase(MYSQL_URL, 'wxlogin_soak');
-  const dbLabel = database.url.replace(/\/\/[^@]*@/, '//…@');
-  const cleanUp = async () => {
-    restorePriority();
-    await database
-      .drop()
-      .catch((error: unknown) => log(`could not drop the database: ${String(error)}`));
-    rmSync(work, { recursive: true, force: true });
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      killAll();
-      void cleanUp().finally(() => process.exit(130));
-    });
-  }
-  try {
-    await soak(work, database.url, dbLabel);
-  } finally {
-    await cleanUp();
-  }
+  await withOwnDatabase({ name: 'soak', mysqlUrl: MYSQL_URL, nice: NICE, log }, (setting) =>
+    soak(setting.work, setting.databaseUrl, setting.databaseLabel),
+  );
 }
 
 async function soak(work: string, databaseUrl: string, dbLabel: string): Promise<void> {
@@ -311,7 +292,7 @@ async function soak(work: string, databaseUrl: string, dbLabel: string): Promise
     tokenTtlSec: TOKEN_TTL_S,
     refreshAheadS: REFRESH_AHEAD_MS / 1000,
     refreshTickS: REFRESH_TICK_S,
-    database: dbLabel.replace(/\/[^/]*$/, '/wxlogin_soak_…'),
+    database: dbLabel,
     nodeFlags: PROD_NODE_FLAGS.join(' '),
     revision: revision(),
   };
