@@ -33,6 +33,32 @@ export default tseslint.config(
     },
   },
   {
+    // The database assembly (entity list, data-source options, migrations) is
+    // put together by src/database for AppModule and ormconfig.ts; features,
+    // their specs and common/ use the leaf helpers in src/common/database, and
+    // specs get a database from test/helpers (memory-database.ts).
+    files: ['src/**/*.ts'],
+    ignores: ['src/database/**', 'src/app.module.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/database/data-source-options',
+                '**/database/database.module',
+                '**/database/migrations',
+                '**/database/migrations/*',
+              ],
+              message: 'Only src/database, AppModule, ormconfig.ts and test/helpers import the database assembly.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Jest's asymmetric matchers (expect.any, expect.objectContaining) are typed `any`.
     files: ['**/*.spec.ts', 'test/**/*.ts'],
     rules: {

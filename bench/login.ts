@@ -54,6 +54,7 @@ import {
   APP_ROOT,
   BURST,
   CLIENTS,
+  DATABASE_URL,
   DURATION_S,
   LATENCY_MS,
   LEVELS,
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
     );
   }
   const work = mkdtempSync(join(tmpdir(), 'wx-bench-'));
-  const databaseUrl = process.env.BENCH_DATABASE_URL || `sqlite:${join(work, 'bench.sqlite')}`;
+  const databaseUrl = DATABASE_URL ?? `sqlite:${join(work, 'bench.sqlite')}`;
   const dbLabel = databaseUrl.startsWith('sqlite:')
     ? 'SQLite (WAL)'
     : databaseUrl.replace(/\/\/[^@]*@/, '//…@');

@@ -13,10 +13,10 @@
  *   --no-direct          skip the first point: one app with no proxy in front
  *   --users <n>          users registered first (default 1000)
  *   --latency <ms>       fake WeChat latency per call (default 25)
- *   --mysql <url>        MySQL/MariaDB server (default env BENCH_MYSQL_URL or
+ *   --mysql <url>        MySQL/MariaDB server (default
  *                        mysql://root@127.0.0.1:3306/); a `wxlogin_scale_<random>` database is
  *                        created there and dropped at the end
- *   --redis <url>        REDIS_URL of the apps (default env BENCH_REDIS_URL or redis://127.0.0.1:6379)
+ *   --redis <url>        REDIS_URL of the apps (default redis://127.0.0.1:6379)
  *   --nice <n>           nice of this session's autogroup while it runs (see bench/soak.ts): on a
  *                        machine shared with other sessions, how much of the cores this bench
  *                        may take (the load is a closed loop: it takes all it is given)
@@ -51,9 +51,8 @@ const SECONDS = Number(argValue('--seconds') ?? 20);
 const CONNECTIONS = Number(argValue('--connections') ?? 200);
 const DIRECT = !hasFlag('--no-direct');
 const WARMUP_S = 5;
-const MYSQL_URL =
-  argValue('--mysql') ?? process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
-const REDIS_URL = argValue('--redis') ?? process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const MYSQL_URL = argValue('--mysql') ?? 'mysql://root@127.0.0.1:3306/';
+const REDIS_URL = argValue('--redis') ?? 'redis://127.0.0.1:6379';
 
 const NICE = argValue('--nice');
 

@@ -12,7 +12,7 @@
  *   --latency <ms>    fake WeChat latency per call (default 25)
  *   --token-ttl <s>   expires_in of the fake's access tokens (default 600: the app's
  *                     scheduled job renews 5 minutes before expiry, so every ~5 min)
- *   --mysql <url>     MySQL/MariaDB server (default env BENCH_MYSQL_URL or
+ *   --mysql <url>     MySQL/MariaDB server (default
  *                     mysql://root@127.0.0.1:3306/); a `wxlogin_soak_<random>` database is
  *                     created there and dropped at the end
  *   --out <prefix>    files written: <prefix>.png, <prefix>-samples.csv/.json (default bench/soak)
@@ -52,8 +52,7 @@ const MINUTES = Number(argValue('--minutes') ?? 20);
 const RATE = Number(argValue('--rate') ?? 150);
 const [PHONE, REFRESH, SILENT] = (argValue('--mix') ?? '70,20,10').split(',').map(Number);
 const TOKEN_TTL_S = Number(argValue('--token-ttl') ?? 600);
-const MYSQL_URL =
-  argValue('--mysql') ?? process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
+const MYSQL_URL = argValue('--mysql') ?? 'mysql://root@127.0.0.1:3306/';
 const OUT = resolve(argValue('--out') ?? join(ROOT, 'bench/soak'));
 const WINDOW_S = 10;
 /** The app's scheduled token job runs every 15 s (REFRESH_CHECK_CRON). */

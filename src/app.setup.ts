@@ -23,8 +23,10 @@ One-tap phone-number login for WeChat mini-programs.
 2. \`POST /auth/wechat/phone-login { code }\`: we exchange the code with WeChat for the verified phone number.
    * registered → **200** with \`accessToken\`, \`refreshToken\` and \`user\`;
    * not registered → **404 \`PHONE_NOT_REGISTERED\`** with \`phoneNumber\` and a \`registrationTicket\`.
-3. \`POST /auth/wechat/register { registrationTicket, nickname?, avatarUrl? }\` → **201** with tokens.
-4. \`GET /users/me\` with \`Authorization: Bearer <accessToken>\`.
+3. \`POST /auth/wechat/register { registrationTicket, nickname?, avatarUrl? }\` → **201** with tokens; or the same as
+   \`multipart/form-data\` with the chosen avatar as file part \`avatar\` (what \`wx.uploadFile\` sends).
+4. \`GET /users/me\` with \`Authorization: Bearer <accessToken>\`; \`PUT /users/me/avatar\` (multipart) changes the avatar,
+   served at \`GET /avatars/{name}\`.
 
 **Try it here (simulator mode)**: \`POST /__wechat-sim/phone-codes { "phoneNumber": "13800138000" }\` gives a code as the
 phone button would; use it in phone-login, then register with the ticket from the 404, then log in again with a fresh code.

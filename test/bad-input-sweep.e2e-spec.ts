@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import request from 'supertest';
+import { harnessEnvironment } from '../src/config/harness-environment';
 import { describeReq, problemsWith } from './bad-input-sweep/checks';
 import {
   anyKey,
@@ -39,7 +40,7 @@ import { startApp, TestApp } from './helpers/test-app';
  * ./test/jest-e2e.json test/bad-input-sweep` to replay.
  */
 
-const BASE_SEED = Number(process.env.SWEEP_SEED ?? 20251126);
+const BASE_SEED = harnessEnvironment().sweepSeed ?? 20251126;
 /** Per family, so a failure shrinks quickly enough to stay inside the jest timeout. */
 const FAMILY_TIME_LIMIT_MS = 25_000;
 const FAMILY_TEST_TIMEOUT_MS = 60_000;
@@ -473,7 +474,7 @@ describe('bad-input sweep: malformed requests on every route (e2e, property-base
   it('afterwards: ≥ 1000 requests sent, users untouched, nothing polluted, ready, and login still works', async () => {
     const total = Object.values(familiesRun).reduce((sum, n) => sum + n, 0);
     // A family cut short by a failure has already failed above; the total is checked as well.
-    if (process.env.SWEEP_VERBOSE)
+    if (harnessEnvironment().sweepVerbose)
       process.stdout.write(`requests sent: ${total} ${JSON.stringify(familiesRun)}\n`);
     if (total < MIN_REQUESTS) {
       throw new Error(`only ${total} requests were sent: ${JSON.stringify(familiesRun)}`);

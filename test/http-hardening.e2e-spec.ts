@@ -2,7 +2,7 @@ import { Socket, connect } from 'node:net';
 import request from 'supertest';
 import { FakeWechat } from './helpers/fake-wechat';
 import { NotRegisteredBody } from './helpers/login-flow';
-import { useAppWithFakeWechat } from './helpers/suite';
+import { useAppWithFakeWechat, useAppWithSimulator } from './helpers/suite';
 import { startApp, TestApp } from './helpers/test-app';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
 
@@ -78,24 +78,14 @@ describe('Cache-Control: no-store on everything that carries tokens, tickets or 
 });
 
 describe('simulator code responses (e2e)', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await startApp({ databaseUrl: db.url });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
-  });
+  const sim = useAppWithSimulator();
 
   it('are no-store: a code is as good as a phone number', async () => {
-    const phone = await request(t.url)
+    const phone = await request(sim.t.url)
       .post('/__wechat-sim/phone-codes')
       .send({ phoneNumber: '13800138000' })
       .expect(200);
-    const login = await request(t.url).post('/__wechat-sim/login-codes').send({}).expect(200);
+    const login = await request(sim.t.url).post('/__wechat-sim/login-codes').send({}).expect(200);
 
     expect(phone.headers['cache-control']).toBe(NO_STORE);
     expect(login.headers['cache-control']).toBe(NO_STORE);

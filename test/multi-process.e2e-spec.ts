@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
+import { harnessEnvironment } from '../src/config/harness-environment';
 import { AppProcess, startMain, waitUntilReady } from './helpers/app-process';
 import { freePort } from './helpers/http-client';
 import { FakeWechat } from './helpers/fake-wechat';
@@ -19,8 +20,8 @@ const freshIp = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255
  * on one MariaDB and one Redis, behind a round-robin proxy, serving two
  * mini-programs. Needs a MariaDB and a Redis server (CI provides both).
  */
-const describeDeployment =
-  process.env.E2E_MYSQL_URL && process.env.E2E_REDIS_URL ? describe : describe.skip;
+const { mysqlUrl, redisUrl } = harnessEnvironment();
+const describeDeployment = mysqlUrl && redisUrl ? describe : describe.skip;
 
 describeDeployment('three instances behind a load balancer, two mini-programs (e2e)', () => {
   let db: TestDatabase;
@@ -37,7 +38,7 @@ describeDeployment('three instances behind a load balancer, two mini-programs (e
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       DATABASE_URL: db.url,
-      REDIS_URL: process.env.E2E_REDIS_URL as string,
+      REDIS_URL: redisUrl as string,
       TRUST_PROXY: 'true',
       JWT_SECRET: randomBytes(48).toString('base64'),
       WECHAT_SIMULATOR: 'false',
@@ -139,9 +140,7 @@ describeDeployment('three instances behind a load balancer, two mini-programs (e
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     // Which instance got it? The one whose lease is in the table.
-    const admin = await createConnection(
-      (process.env.E2E_MYSQL_URL as string).replace(/^mariadb:/, 'mysql:'),
-    );
+    const admin = await createConnection((mysqlUrl as string).replace(/^mariadb:/, 'mysql:'));
     const dbName = new URL(db.url).pathname.slice(1);
     const [[lease]] = (await admin.query(
       `SELECT lease_holder FROM \`${dbName}\`.wechat_access_tokens WHERE app_key = ?`,

@@ -4,6 +4,7 @@ import { useDatabaseAndFakeWechat } from './helpers/suite';
 import { LoginBody, LoginFlow, NotRegisteredBody } from './helpers/login-flow';
 import { TcpProxy } from './helpers/tcp-proxy';
 import { createTestDatabase, TestDatabase } from './helpers/test-database';
+import { harnessEnvironment } from '../src/config/harness-environment';
 import { E2E_JWT_SECRET, startApp, TestApp } from './helpers/test-app';
 
 const PRODUCTION = { NODE_ENV: 'production' };
@@ -184,7 +185,7 @@ describe('no secret in the log over a whole session (e2e)', () => {
   });
 });
 
-const describeOnMysql = process.env.E2E_MYSQL_URL ? describe : describe.skip;
+const describeOnMysql = harnessEnvironment().mysqlUrl ? describe : describe.skip;
 
 describeOnMysql('database outage on MariaDB (e2e)', () => {
   let db: TestDatabase;

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { getStorageToken, ThrottlerStorage } from '@nestjs/throttler';
 import request from 'supertest';
+import { harnessEnvironment } from '../src/config/harness-environment';
 import { DEFAULT_MAX_COUNTERS } from '../src/rate-limit/bounded-throttler.storage';
 import { FakeWechat } from './helpers/fake-wechat';
 import { useDatabaseAndFakeWechat } from './helpers/suite';
@@ -8,7 +9,7 @@ import { TestDatabase } from './helpers/test-database';
 import { startApp, TestApp } from './helpers/test-app';
 
 /** Redis-backed limits are tested where a Redis server is named (CI sets it). */
-const REDIS_URL = process.env.E2E_REDIS_URL;
+const REDIS_URL = harnessEnvironment().redisUrl;
 const describeWithRedis = REDIS_URL ? describe : describe.skip;
 
 /** The in-memory store's counter count (`storage` is where the library's own store keeps them). */
@@ -26,23 +27,27 @@ describe('rate limits (e2e)', () => {
     ({ db, wechat } = shared);
   });
 
-  describe('in memory', () => {
-    let t: TestApp;
-
+  /** The app on the shared database and fake WeChat with these variables, for one describe block. */
+  function useAppWith(env: Record<string, string>): { t: TestApp } {
+    const app = {} as { t: TestApp };
     beforeAll(async () => {
-      t = await startApp({
-        databaseUrl: db.url,
-        wechat,
-        env: { RATE_LIMIT_PER_MIN: '8', RATE_LIMIT_AUTH_PER_MIN: '3', TRUST_PROXY: '1' },
-      });
+      app.t = await startApp({ databaseUrl: db.url, wechat, env });
     });
+    afterAll(() => app.t.close());
+    return app;
+  }
 
-    afterAll(() => t.close());
+  describe('in memory', () => {
+    const app = useAppWith({
+      RATE_LIMIT_PER_MIN: '8',
+      RATE_LIMIT_AUTH_PER_MIN: '3',
+      TRUST_PROXY: '1',
+    });
 
     it('behind one proxy, counts the last X-Forwarded-For entry: a forged leftmost entry changes nothing', async () => {
       const client = '203.0.113.7';
       for (let i = 0; i < 3; i++) {
-        await request(t.url)
+        await request(app.t.url)
           .post('/auth/wechat/phone-login')
           .set('X-Forwarded-For', `198.51.100.${i}, ${client}`)
           .send({ code: wechat.phoneCode(`1392000000${i}`) })
@@ -50,7 +55,7 @@ describe('rate limits (e2e)', () => {
       }
       wechat.resetCalls();
       for (let i = 0; i < 20; i++) {
-        await request(t.url)
+        await request(app.t.url)
           .post('/auth/wechat/phone-login')
           .set('X-Forwarded-For', `198.51.${randomInt(256)}.${randomInt(256)}, ${client}`)
           .send({ code: wechat.phoneCode(`1392100000${i % 10}`) })
@@ -70,7 +75,7 @@ describe('rate limits (e2e)', () => {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
         const req =
-          method === 'GET' ? request(t.url).get(path) : request(t.url).post(path).send({});
+          method === 'GET' ? request(app.t.url).get(path) : request(app.t.url).post(path).send({});
         statuses.push((await req.set('X-Forwarded-For', ip)).status);
       }
       // 400: the route was matched (an empty body); the 4th is over the auth limit of 3.
@@ -79,14 +84,18 @@ describe('rate limits (e2e)', () => {
 
     it('shares one auth counter across the auth routes', async () => {
       const ip = freshIp();
-      await request(t.url).post('/auth/refresh').set('X-Forwarded-For', ip).send({}).expect(400);
-      await request(t.url).get('/getPhoneNumber').set('X-Forwarded-For', ip).expect(400);
-      await request(t.url)
+      await request(app.t.url)
+        .post('/auth/refresh')
+        .set('X-Forwarded-For', ip)
+        .send({})
+        .expect(400);
+      await request(app.t.url).get('/getPhoneNumber').set('X-Forwarded-For', ip).expect(400);
+      await request(app.t.url)
         .post('/auth/wechat/session')
         .set('X-Forwarded-For', ip)
         .send({})
         .expect(400);
-      await request(t.url)
+      await request(app.t.url)
         .post('/auth/wechat/register')
         .set('X-Forwarded-For', ip)
         .send({})
@@ -97,7 +106,7 @@ describe('rate limits (e2e)', () => {
       const statuses: number[] = [];
       for (let i = 1; i <= 4; i++) {
         const ip = `2001:db8:${randomInt(65536).toString(16)}:42::${i}`;
-        const res = await request(t.url)
+        const res = await request(app.t.url)
           .post('/auth/refresh')
           .set('X-Forwarded-For', ip.replace('::', ':0:0:0:'))
           .send({});
@@ -106,7 +115,7 @@ describe('rate limits (e2e)', () => {
       expect(statuses).toEqual([400, 400, 400, 400]);
       const net = `2001:db8:ffff:${randomInt(65536).toString(16)}`;
       for (let i = 1; i <= 4; i++) {
-        const res = await request(t.url)
+        const res = await request(app.t.url)
           .post('/auth/refresh')
           .set('X-Forwarded-For', `${net}:${i}::${randomInt(65536).toString(16)}`)
           .send({});
@@ -121,12 +130,12 @@ describe('rate limits (e2e)', () => {
       ['2001:db8:abcd:12:1::7', '2001:db8:abcd::/48'],
     ])('logs the client IP %s masked as %s', async (ip, masked) => {
       const requestId = `client-ip-${randomInt(1e9)}`;
-      await request(t.url)
+      await request(app.t.url)
         .get('/users/me')
         .set('X-Request-Id', requestId)
         .set('X-Forwarded-For', `192.0.2.99, ${ip}`)
         .expect(401);
-      const lines = t.logs.lines.filter((line) => line.includes(requestId));
+      const lines = app.t.logs.lines.filter((line) => line.includes(requestId));
       const entry = lines
         .map((line) => JSON.parse(line) as Record<string, unknown>)
         .find((e) => e.res !== undefined);
@@ -138,14 +147,14 @@ describe('rate limits (e2e)', () => {
     it('answers 429 TOO_MANY_REQUESTS with Retry-After past the auth limit, before calling WeChat', async () => {
       const ip = freshIp();
       for (let i = 0; i < 3; i++) {
-        await request(t.url)
+        await request(app.t.url)
           .post('/auth/wechat/phone-login')
           .set('X-Forwarded-For', ip)
           .send({ code: wechat.phoneCode(`1390000000${i}`) })
           .expect(404);
       }
       wechat.resetCalls();
-      const res = await request(t.url)
+      const res = await request(app.t.url)
         .post('/auth/wechat/phone-login')
         .set('X-Forwarded-For', ip)
         .send({ code: wechat.phoneCode('13900000009') })
@@ -164,7 +173,7 @@ describe('rate limits (e2e)', () => {
       const ip = freshIp();
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
-        const res = await request(t.url)
+        const res = await request(app.t.url)
           .get('/getPhoneNumber')
           .set('X-Forwarded-For', ip)
           .query({ code: 'x' });
@@ -177,15 +186,17 @@ describe('rate limits (e2e)', () => {
       const ip = freshIp();
       const statuses: number[] = [];
       for (let i = 0; i < 9; i++) {
-        statuses.push((await request(t.url).get('/users/me').set('X-Forwarded-For', ip)).status);
+        statuses.push(
+          (await request(app.t.url).get('/users/me').set('X-Forwarded-For', ip)).status,
+        );
       }
       expect(statuses).toEqual([...Array(8).fill(401), 429]);
-      await request(t.url).get('/users/me').set('X-Forwarded-For', freshIp()).expect(401);
+      await request(app.t.url).get('/users/me').set('X-Forwarded-For', freshIp()).expect(401);
     });
 
     it('holds a bounded number of counters, however many distinct clients appear', async () => {
       // Straight to the app's store: 60 000 clients over HTTP would take minutes.
-      const storage = t.app.get<HeldCounters>(getStorageToken());
+      const storage = app.t.app.get<HeldCounters>(getStorageToken());
       for (let i = 0; i < 60_000; i++) {
         await storage.increment(`flood-${i}`, 60_000, 8, 60_000, 'all');
       }
@@ -195,33 +206,23 @@ describe('rate limits (e2e)', () => {
     it('never throttles health probes', async () => {
       const ip = freshIp();
       for (let i = 0; i < 12; i++) {
-        await request(t.url).get('/health/live').set('X-Forwarded-For', ip).expect(200);
+        await request(app.t.url).get('/health/live').set('X-Forwarded-For', ip).expect(200);
       }
     });
   });
 
   describe('behind a list of trusted proxies', () => {
-    let t: TestApp;
-
-    beforeAll(async () => {
-      t = await startApp({
-        databaseUrl: db.url,
-        wechat,
-        env: {
-          RATE_LIMIT_PER_MIN: '1000',
-          RATE_LIMIT_AUTH_PER_MIN: '2',
-          TRUST_PROXY: 'loopback, 10.0.0.0/8',
-        },
-      });
+    const app = useAppWith({
+      RATE_LIMIT_PER_MIN: '1000',
+      RATE_LIMIT_AUTH_PER_MIN: '2',
+      TRUST_PROXY: 'loopback, 10.0.0.0/8',
     });
-
-    afterAll(() => t.close());
 
     it('counts the rightmost entry that is not a trusted proxy', async () => {
       const hop = (client: string) => `198.51.100.${randomInt(256)}, ${client}, 10.1.2.3`;
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {
-        const res = await request(t.url)
+        const res = await request(app.t.url)
           .post('/auth/refresh')
           .set('X-Forwarded-For', hop('203.0.113.50'))
           .send({});
@@ -229,7 +230,7 @@ describe('rate limits (e2e)', () => {
       }
       expect(statuses).toEqual([400, 400, 429]);
       // Another client behind the same proxy has its own counter.
-      await request(t.url)
+      await request(app.t.url)
         .post('/auth/refresh')
         .set('X-Forwarded-For', hop('203.0.113.51'))
         .send({})
@@ -238,22 +239,12 @@ describe('rate limits (e2e)', () => {
   });
 
   describe('without TRUST_PROXY', () => {
-    let t: TestApp;
-
-    beforeAll(async () => {
-      t = await startApp({
-        databaseUrl: db.url,
-        wechat,
-        env: { RATE_LIMIT_PER_MIN: '1000', RATE_LIMIT_AUTH_PER_MIN: '2' },
-      });
-    });
-
-    afterAll(() => t.close());
+    const app = useAppWith({ RATE_LIMIT_PER_MIN: '1000', RATE_LIMIT_AUTH_PER_MIN: '2' });
 
     it('ignores X-Forwarded-For, so a client cannot dodge the limit by forging it', async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {
-        const res = await request(t.url)
+        const res = await request(app.t.url)
           .post('/auth/refresh')
           .set('X-Forwarded-For', freshIp())
           .send({ refreshToken: 'nope' });
@@ -300,35 +291,25 @@ describe('rate limits (e2e)', () => {
   });
 
   describe('with Redis unreachable', () => {
-    let t: TestApp;
-
-    beforeAll(async () => {
-      t = await startApp({
-        databaseUrl: db.url,
-        wechat,
-        env: {
-          REDIS_URL: 'redis://127.0.0.1:1',
-          RATE_LIMIT_PER_MIN: '1000',
-          RATE_LIMIT_AUTH_PER_MIN: '3',
-          TRUST_PROXY: 'true',
-        },
-      });
+    const app = useAppWith({
+      REDIS_URL: 'redis://127.0.0.1:1',
+      RATE_LIMIT_PER_MIN: '1000',
+      RATE_LIMIT_AUTH_PER_MIN: '3',
+      TRUST_PROXY: 'true',
     });
-
-    afterAll(() => t.close());
 
     it('keeps serving with per-instance limits, and says so once in the log', async () => {
       const ip = freshIp();
       const statuses: number[] = [];
       for (let i = 0; i < 5; i++) {
-        const res = await request(t.url)
+        const res = await request(app.t.url)
           .post('/auth/wechat/phone-login')
           .set('X-Forwarded-For', ip)
           .send({ code: wechat.phoneCode(`1391000000${i}`) });
         statuses.push(res.status);
       }
       expect(statuses).toEqual([404, 404, 404, 429, 429]);
-      const warnings = t.logs.lines.filter((line) => line.includes('Redis unavailable'));
+      const warnings = app.t.logs.lines.filter((line) => line.includes('Redis unavailable'));
       expect(warnings).toHaveLength(1);
     });
   });

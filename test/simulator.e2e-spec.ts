@@ -2,34 +2,26 @@ import request from 'supertest';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/load-config';
 import { InvalidEnvironmentError } from '../src/config/validate-env';
-import { createTestDatabase, TestDatabase } from './helpers/test-database';
-import { startApp, TestApp } from './helpers/test-app';
+import { useAppWithSimulator } from './helpers/suite';
+import { createTestDatabase } from './helpers/test-database';
+import { startApp } from './helpers/test-app';
 
 describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  // No WECHAT_* variables at all: the simulator switches itself on.
+  const s = useAppWithSimulator();
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    // No WECHAT_* variables at all: the simulator switches itself on.
-    t = await startApp({ databaseUrl: db.url });
-  });
-
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
-  });
-
-  const mintPhoneCode = async (phoneNumber: string): Promise<string> => {
-    const res = await request(t.url)
-      .post('/__wechat-sim/phone-codes')
-      .send({ phoneNumber })
-      .expect(200);
+  /** A code from the simulator, as WeChat would hand it to the mini-program. */
+  const mint = async (
+    route: 'phone-codes' | 'login-codes',
+    body: Record<string, string>,
+  ): Promise<string> => {
+    const res = await request(s.t.url).post(`/__wechat-sim/${route}`).send(body).expect(200);
     return (res.body as { code: string }).code;
   };
+  const mintPhoneCode = (phoneNumber: string) => mint('phone-codes', { phoneNumber });
 
   it('runs the whole flow: 404 with ticket, register, log in with a fresh code', async () => {
-    const first = await request(t.url)
+    const first = await request(s.t.url)
       .post('/auth/wechat/phone-login')
       .send({ code: await mintPhoneCode('13800138000') })
       .expect(404);
@@ -39,12 +31,12 @@ describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', (
     });
     const ticket = (first.body as { registrationTicket: string }).registrationTicket;
 
-    await request(t.url)
+    await request(s.t.url)
       .post('/auth/wechat/register')
       .send({ registrationTicket: ticket, nickname: 'Alice' })
       .expect(201);
 
-    const login = await request(t.url)
+    const login = await request(s.t.url)
       .post('/auth/wechat/phone-login')
       .send({ code: await mintPhoneCode('+8613800138000') })
       .expect(200);
@@ -53,13 +45,16 @@ describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', (
 
   it('keeps WeChat semantics: a simulator code is single-use', async () => {
     const code = await mintPhoneCode('13800138001');
-    await request(t.url).post('/auth/wechat/phone-login').send({ code }).expect(404);
-    const again = await request(t.url).post('/auth/wechat/phone-login').send({ code }).expect(401);
+    await request(s.t.url).post('/auth/wechat/phone-login').send({ code }).expect(404);
+    const again = await request(s.t.url)
+      .post('/auth/wechat/phone-login')
+      .send({ code })
+      .expect(401);
     expect(again.body).toMatchObject({ code: 'WECHAT_CODE_INVALID' });
   });
 
   it('mints wx.login codes too', async () => {
-    const res = await request(t.url)
+    const res = await request(s.t.url)
       .post('/__wechat-sim/login-codes')
       .send({ openid: 'o_alice' })
       .expect(200);
@@ -67,7 +62,7 @@ describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', (
   });
 
   it('validates what it is asked to mint', async () => {
-    const res = await request(t.url)
+    const res = await request(s.t.url)
       .post('/__wechat-sim/phone-codes')
       .send({ phoneNumber: 'not a phone' })
       .expect(400);
@@ -75,8 +70,8 @@ describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', (
   });
 
   it('is ready and documents the simulator routes', async () => {
-    await request(t.url).get('/health/ready').expect(200);
-    const doc = await request(t.url).get('/docs-json').expect(200);
+    await request(s.t.url).get('/health/ready').expect(200);
+    const doc = await request(s.t.url).get('/docs-json').expect(200);
     expect(Object.keys((doc.body as { paths: object }).paths)).toEqual(
       expect.arrayContaining(['/__wechat-sim/phone-codes', '/__wechat-sim/login-codes']),
     );
@@ -84,25 +79,19 @@ describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', (
 
   describe('POST /__wechat-sim/faults', () => {
     const fault = (body: Record<string, unknown>) =>
-      request(t.url).post('/__wechat-sim/faults').send(body);
-    const mintLoginCode = async (openid: string): Promise<string> => {
-      const res = await request(t.url)
-        .post('/__wechat-sim/login-codes')
-        .send({ openid })
-        .expect(200);
-      return (res.body as { code: string }).code;
-    };
+      request(s.t.url).post('/__wechat-sim/faults').send(body);
+    const mintLoginCode = (openid: string) => mint('login-codes', { openid });
 
     it('makes the next wx.login code answer 40226 → 403 WECHAT_USER_BLOCKED, then WeChat behaves again', async () => {
       const res = await fault({ api: 'jscode2session', errcode: 40226 }).expect(200);
       expect(res.body).toEqual({ api: 'jscode2session', pending: 1 });
-      const blocked = await request(t.url)
+      const blocked = await request(s.t.url)
         .post('/auth/wechat/session')
         .send({ loginCode: await mintLoginCode('o_blocked') })
         .expect(403);
       expect(blocked.body).toMatchObject({ code: 'WECHAT_USER_BLOCKED' });
       expect(JSON.stringify(blocked.body)).not.toContain('simulated fault');
-      await request(t.url)
+      await request(s.t.url)
         .post('/auth/wechat/session')
         .send({ loginCode: await mintLoginCode('o_blocked') })
         .expect(404);
@@ -113,7 +102,7 @@ describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', (
       const queued = await fault({ api: 'getuserphonenumber', errcode: -1, count: 2 }).expect(200);
       expect(queued.body).toEqual({ api: 'getuserphonenumber', pending: 3 });
       const login = async () =>
-        request(t.url)
+        request(s.t.url)
           .post('/auth/wechat/phone-login')
           .send({ code: await mintPhoneCode('13800138111') });
       expect((await login()).body).toMatchObject({ statusCode: 429, code: 'TOO_MANY_REQUESTS' });
@@ -139,7 +128,7 @@ describe('built-in WeChat simulator: `npm start` with no configuration (e2e)', (
     });
 
     it('is documented in the OpenAPI document', async () => {
-      const doc = await request(t.url).get('/docs-json').expect(200);
+      const doc = await request(s.t.url).get('/docs-json').expect(200);
       const paths = (doc.body as { paths: Record<string, { post?: unknown }> }).paths;
       expect(paths['/__wechat-sim/faults']?.post).toBeDefined();
       expect(JSON.stringify(doc.body)).toContain('msg_sec_check');
@@ -188,41 +177,30 @@ describe('simulator off (e2e)', () => {
 describe('simulator with several mini-programs (e2e)', () => {
   const SHOP = { appId: 'wx_sim_shop_000001', secret: 'shop-secret' };
   const CARD = { appId: 'wx_sim_card_000002', secret: 'card-secret' };
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await startApp({
-      databaseUrl: db.url,
-      env: { WECHAT_SIMULATOR: 'true', WECHAT_APPS: JSON.stringify([SHOP, CARD]) },
-    });
-  });
-
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
+  const s = useAppWithSimulator({
+    WECHAT_SIMULATOR: 'true',
+    WECHAT_APPS: JSON.stringify([SHOP, CARD]),
   });
 
   it('names the app of a minted code as the login routes do: X-WX-AppId or WeChat’s Referer', async () => {
-    const byHeader = await request(t.url)
+    const byHeader = await request(s.t.url)
       .post('/__wechat-sim/phone-codes')
       .set('X-WX-AppId', CARD.appId)
       .send({ phoneNumber: '13800138000' })
       .expect(200);
     // The card's code logs in to the card (its watermark names the card), nowhere else.
-    await request(t.url)
+    await request(s.t.url)
       .post('/auth/wechat/phone-login')
       .set('X-WX-AppId', CARD.appId)
       .send({ code: (byHeader.body as { code: string }).code })
       .expect(404);
 
-    const byReferer = await request(t.url)
+    const byReferer = await request(s.t.url)
       .post('/__wechat-sim/login-codes')
       .set('Referer', `https://servicewechat.com/${SHOP.appId}/0/page-frame.html`)
       .send({ openid: 'o_sim_shop' })
       .expect(200);
-    const session = await request(t.url)
+    const session = await request(s.t.url)
       .post('/auth/wechat/session')
       .set('X-WX-AppId', CARD.appId)
       .send({ loginCode: (byReferer.body as { code: string }).code })
@@ -231,18 +209,18 @@ describe('simulator with several mini-programs (e2e)', () => {
   });
 
   it('asks the client to name its app, and no longer reads it from the body', async () => {
-    const missing = await request(t.url)
+    const missing = await request(s.t.url)
       .post('/__wechat-sim/phone-codes')
       .send({ phoneNumber: '13800138000' })
       .expect(400);
     expect(missing.body).toMatchObject({ code: 'UNKNOWN_APPID' });
-    const unknown = await request(t.url)
+    const unknown = await request(s.t.url)
       .post('/__wechat-sim/login-codes')
       .set('X-WX-AppId', 'wx_not_ours')
       .send({})
       .expect(400);
     expect(unknown.body).toMatchObject({ code: 'UNKNOWN_APPID' });
-    const inBody = await request(t.url)
+    const inBody = await request(s.t.url)
       .post('/__wechat-sim/phone-codes')
       .set('X-WX-AppId', CARD.appId)
       .send({ phoneNumber: '13800138000', appId: SHOP.appId })

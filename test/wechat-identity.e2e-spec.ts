@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { harnessEnvironment } from '../src/config/harness-environment';
 import { User } from '../src/users/user.entity';
 import { WechatAccount } from '../src/users/wechat-account.entity';
 import { FakeWechat, Fault } from './helpers/fake-wechat';
@@ -369,7 +370,7 @@ describe('WeChat identities bound to users (e2e)', () => {
     });
 
     // TypeORM's drift check does not compare collations: this is the check that does, on MySQL/MariaDB.
-    (process.env.E2E_MYSQL_URL ? it : it.skip)(
+    (harnessEnvironment().mysqlUrl ? it : it.skip)(
       'gives every identifier column the collation its entity declares',
       async () => {
         const declared = t.dataSource.entityMetadatas.flatMap((entity) =>

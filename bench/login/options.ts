@@ -1,11 +1,17 @@
 /** The login benchmark's command-line options (listed at the top of bench/login.ts). */
 import { execSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { harnessEnvironment } from '../../src/config/harness-environment';
 import { argValue, hasFlag } from '../support';
 
 export const ROOT = resolve(__dirname, '../..');
-export const APP_ROOT = resolve(process.env.BENCH_APP_ROOT || ROOT);
-export const LATENCY_MS = Number(argValue('--latency') ?? process.env.BENCH_LATENCY_MS ?? 25);
+const harness = harnessEnvironment();
+export const APP_ROOT = resolve(harness.benchAppRoot ?? ROOT);
+export const LATENCY_MS = Number(argValue('--latency') ?? harness.benchLatencyMs ?? 25);
+/** The benchmarked app's database; unset: a SQLite file in the work dir. */
+export const DATABASE_URL = harness.benchDatabaseUrl;
+/** NODE_OPTIONS for the benchmarked app (e.g. a heap profile). */
+export const APP_NODE_OPTIONS = harness.benchAppNodeOptions;
 export const DURATION_S = Number(argValue('--duration') ?? 10);
 export const LEVELS = (argValue('--levels') ?? '1,50,200').split(',').map(Number);
 export const USERS = Number(argValue('--users') ?? 1000);

@@ -4,9 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchApp, PROD_NODE_FLAGS, waitUntilReady } from '../../test/helpers/app-process';
+import { harnessEnvironment } from '../../src/config/harness-environment';
 import { httpCall } from '../../test/helpers/http-client';
 import { BENCH_APPS } from '../support';
-import { APP_ROOT, CLIENTS, PROFILE, RATE_LIMIT, ROOT } from './options';
+import { APP_NODE_OPTIONS, APP_ROOT, CLIENTS, PROFILE, RATE_LIMIT, ROOT } from './options';
 
 // ---------------------------------------------------------------- processes
 export interface Child {
@@ -43,7 +44,7 @@ export function spawnScript(name: string, script: string, args: string[], logFil
     name,
     ['-r', require.resolve('ts-node/register/transpile-only'), join(ROOT, script), ...args],
     {
-      env: { PATH: process.env.PATH, NODE_ENV: 'production' },
+      env: { PATH: harnessEnvironment().inherited.PATH, NODE_ENV: 'production' },
       cwd: ROOT,
       logFile,
       pipeStdout: true,
@@ -136,9 +137,7 @@ export async function startApp(
       RATE_LIMIT_PER_MIN: RATE_LIMIT,
       RATE_LIMIT_AUTH_PER_MIN: RATE_LIMIT,
       ...(CLIENTS > 0 ? { TRUST_PROXY: 'true' } : {}),
-      ...(process.env.BENCH_APP_NODE_OPTIONS
-        ? { NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS }
-        : {}),
+      ...(APP_NODE_OPTIONS ? { NODE_OPTIONS: APP_NODE_OPTIONS } : {}),
       ...extraEnv,
     },
   });

@@ -1,12 +1,16 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
 import {
+  ApiBody,
+  ApiConsumes,
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { AppError } from '../common/app-error';
 import { ErrorCode } from '../common/error-codes';
+import { MultipartUpload, UploadedFilePart } from '../common/http/multipart-upload';
 import { ApiErrors } from '../common/swagger/api-errors.decorator';
 import { AuthRateLimit } from '../rate-limit/auth-rate-limit.decorator';
 import { WechatApp } from '../wechat/wechat-app';
@@ -14,7 +18,7 @@ import { ApiWechatAppHeader, CurrentWechatApp } from '../wechat/wechat-app.decor
 import { AuthService, LoginResult } from './auth.service';
 import { LoginResponseDto, PhoneNotRegisteredDto } from './dto/login-response.dto';
 import { PhoneLoginDto } from './dto/phone-login.dto';
-import { RegisterDto } from './dto/register.dto';
+import { RegisterDto, RegisterFormDto } from './dto/register.dto';
 import { WechatSessionDto } from './dto/session.dto';
 import { Public } from './public.decorator';
 
@@ -83,26 +87,42 @@ export class AuthController {
   }
 
   @Post('register')
+  @UseInterceptors(MultipartUpload({ fileField: 'avatar', multipartOnly: false }))
   @ApiOperation({
     summary: 'Register the phone a registration ticket vouches for',
     description:
-      "The ticket is single-use. The new user is logged in at once. The nickname goes through WeChat's content security (msg_sec_check); risky → 422 NICKNAME_REJECTED, nothing is created and the ticket stays usable.",
+      "The ticket is single-use. The new user is logged in at once. The nickname goes through WeChat's content security (msg_sec_check); risky → 422 NICKNAME_REJECTED, nothing is created and the ticket stays usable.\n\n" +
+      'JSON, or `multipart/form-data` with the same fields as text fields and the avatar image as file part `avatar` ' +
+      "(what `wx.uploadFile({ name: 'avatar', formData: { registrationTicket, nickname, loginCode } })` sends): " +
+      'the image is checked and re-encoded as by PUT /users/me/avatar. A refused image (413, 422 AVATAR_INVALID) ' +
+      'or nickname creates nothing and leaves the ticket usable.',
   })
+  @ApiConsumes('application/json', 'multipart/form-data')
+  @ApiBody({ type: RegisterFormDto })
   @ApiCreatedResponse({ type: LoginResponseDto })
   @ApiErrors(
     'VALIDATION_FAILED',
     'INVALID_JSON',
+    'REQUEST_REJECTED',
     'UNKNOWN_APPID',
     'REGISTRATION_TICKET_INVALID',
     'PHONE_ALREADY_REGISTERED',
     'PAYLOAD_TOO_LARGE',
     'UNSUPPORTED_MEDIA_TYPE',
     'NICKNAME_REJECTED',
+    'AVATAR_INVALID',
     'TOO_MANY_REQUESTS',
     'DATABASE_UNAVAILABLE',
     'INTERNAL_ERROR',
   )
-  register(@Body() body: RegisterDto, @CurrentWechatApp() app: WechatApp): Promise<LoginResult> {
-    return this.auth.register(app, body);
+  register(
+    @Body() body: RegisterDto,
+    @CurrentWechatApp() app: WechatApp,
+    @UploadedFilePart() avatar: UploadedFilePart | undefined,
+  ): Promise<LoginResult> {
+    if (avatar && body.avatarUrl !== undefined) {
+      throw new AppError('VALIDATION_FAILED', 'Send either an avatar file or avatarUrl, not both');
+    }
+    return this.auth.register(app, { ...body, avatarImage: avatar?.buffer });
   }
 }

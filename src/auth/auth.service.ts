@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AvatarLinks } from '../avatars/avatar-links';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { maskPhone } from '../common/mask';
 import { isUniqueViolation } from '../common/database/unique-violation';
+import { blocked } from '../users/account-standing';
+import { UserAvatarsService } from '../users/user-avatars.service';
 import { UserDto } from '../users/user.dto';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
@@ -15,7 +19,7 @@ import { WechatApp, WechatApps } from '../wechat/wechat-app';
 import { PhoneProofBindings } from './phone-proof-bindings';
 import { RegistrationTicketUse } from './registration-ticket-use.entity';
 import { RefreshTokenService } from './tokens/refresh-token.service';
-import { AccessClaims, AccessToken, TokenService } from './tokens/token.service';
+import { AccessClaims, AccessToken, TokenService, VerifiedTicket } from './tokens/token.service';
 
 export interface SessionPair extends AccessToken {
   refreshToken: string;
@@ -31,6 +35,8 @@ export interface Registration {
   registrationTicket: string;
   nickname?: string;
   avatarUrl?: string;
+  /** An uploaded image (multipart registration), re-encoded and stored as the avatar. */
+  avatarImage?: Buffer;
   loginCode?: string;
 }
 
@@ -55,6 +61,8 @@ export class AuthService {
     private readonly clock: Clock,
     private readonly nicknames: NicknameScreen,
     private readonly apps: WechatApps,
+    private readonly avatars: UserAvatarsService,
+    private readonly links: AvatarLinks,
   ) {}
 
   /**
@@ -92,6 +100,8 @@ export class AuthService {
         },
       );
     }
+    // Before anything is written: a blocked user's login changes nothing.
+    if (user.blockedAt) throw blocked();
     const binding = await this.phoneProofBindings.bind(user, sent);
     return this.startSession(await this.users.recordLogin(binding.user), binding);
   }
@@ -113,6 +123,7 @@ export class AuthService {
         'No user is bound to this WeChat account yet; log in with the phone button',
       );
     }
+    if (user.blockedAt) throw blocked();
     const binding = await this.bindings.bind(user, appId, account, 'wechat');
     if (!binding.bound) {
       this.logger.warn(
@@ -145,14 +156,45 @@ export class AuthService {
         label: `registration of ${maskPhone(ticket.phoneNumber)}`,
       });
     }
-    const user = await this.dataSource.transaction(async (manager) => {
+    // The image is checked and stored before the user exists (under the id the
+    // user will have): a refused image leaves nothing, the ticket unused.
+    const userId = randomUUID();
+    const avatarUrl =
+      registration.avatarImage !== undefined
+        ? await this.avatars.save(userId, registration.avatarImage)
+        : registration.avatarUrl !== undefined
+          ? this.links.toStored(registration.avatarUrl)
+          : undefined;
+    let user: User;
+    try {
+      user = await this.createRegisteredUser(userId, ticket, registration.nickname, avatarUrl);
+    } catch (error) {
+      if (registration.avatarImage !== undefined && avatarUrl !== undefined) {
+        await this.avatars.release(userId, avatarUrl, null);
+      }
+      throw error;
+    }
+    this.logger.log(`Registered user ${user.id} (${maskPhone(user.phoneNumber)})`);
+    const binding = await this.phoneProofBindings.bind(user, sent);
+    return this.startSession(binding.user, binding);
+  }
+
+  /** The user and the ticket's single-use record, in one transaction. */
+  private createRegisteredUser(
+    id: string,
+    ticket: VerifiedTicket,
+    nickname: string | undefined,
+    avatarUrl: string | undefined,
+  ): Promise<User> {
+    return this.dataSource.transaction(async (manager) => {
       const created = await this.users.create(
         {
+          id,
           phoneNumber: ticket.phoneNumber,
           purePhoneNumber: ticket.purePhoneNumber,
           countryCode: ticket.countryCode,
-          nickname: registration.nickname,
-          avatarUrl: registration.avatarUrl,
+          nickname,
+          avatarUrl,
         },
         manager,
       );
@@ -173,9 +215,6 @@ export class AuthService {
       }
       return created;
     });
-    this.logger.log(`Registered user ${user.id} (${maskPhone(user.phoneNumber)})`);
-    const binding = await this.phoneProofBindings.bind(user, sent);
-    return this.startSession(binding.user, binding);
   }
 
   /** Rotation: the presented refresh token is spent, a new pair comes back. */
@@ -199,7 +238,7 @@ export class AuthService {
     return {
       ...access,
       refreshToken: issued.refreshToken,
-      user: UserDto.from(user),
+      user: UserDto.from(user, this.links),
       ...(binding.wechatAccountBound !== undefined
         ? { wechatAccountBound: binding.wechatAccountBound }
         : {}),

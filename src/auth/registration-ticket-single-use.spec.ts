@@ -3,11 +3,16 @@ import { openMemoryDatabase } from '../../test/helpers/memory-database';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { FixedClock } from '../../test/helpers/fixed-clock';
+import { AvatarImages } from '../avatars/avatar-image';
+import { AvatarLinks } from '../avatars/avatar-links';
+import { DatabaseAvatarStore } from '../avatars/avatar-store';
 import { JwtConfig } from '../config/jwt.config';
+import { UserAvatarsService } from '../users/user-avatars.service';
 import { User } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import { UsersService } from '../users/users.service';
 import { WechatAccount } from '../users/wechat-account.entity';
+import { WechatAccountsRepository } from '../users/wechat-accounts.repository';
 import { WechatBindingsService } from '../users/wechat-bindings.service';
 import { LoginSessionService } from '../wechat/login-session.service';
 import { NicknameScreen } from '../wechat/nickname-screen';
@@ -53,16 +58,24 @@ describe('AuthService.register: a registration ticket is single-use', () => {
       verifyOptions: { algorithms: ['HS256'] },
     });
     tokens = new TokenService(jwt, clock, CONFIG);
-    const users = dataSource.getRepository(User);
-    const accounts = dataSource.getRepository(WechatAccount);
+    const users = new UsersRepository(dataSource.getRepository(User));
+    const accounts = new WechatAccountsRepository(dataSource.getRepository(WechatAccount));
     const nicknames: NicknameScreen = { screenNickname: () => Promise.resolve() };
     const bindings = new WechatBindingsService(users, accounts, clock);
     // No WeChat call happens on this path: registration without a loginCode.
     const unused = {} as PhoneService & LoginSessionService;
+    const links = new AvatarLinks({ maxBytes: 2 * 1024 * 1024 });
+    const avatars = new UserAvatarsService(
+      new AvatarImages(),
+      new DatabaseAvatarStore(dataSource, clock),
+      links,
+      users,
+      clock,
+    );
     auth = new AuthService(
       unused,
       unused,
-      new UsersService(new UsersRepository(users), accounts, clock, nicknames),
+      new UsersService(users, accounts, clock, nicknames, avatars, links),
       bindings,
       new PhoneProofBindings(unused, bindings),
       tokens,
@@ -75,6 +88,8 @@ describe('AuthService.register: a registration ticket is single-use', () => {
       clock,
       nicknames,
       { all: [APP], byId: () => APP } as unknown as WechatApps,
+      avatars,
+      links,
     );
   });
 

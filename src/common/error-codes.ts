@@ -54,6 +54,11 @@ export const ERROR_CODES = {
     description:
       'WeChat blocked this account as high-risk (jscode2session 40226): it cannot log in to mini-programs for now. Not worth retrying.',
   },
+  USER_BLOCKED: {
+    status: 403,
+    description:
+      'The operator of this service blocked this account: every login path, refresh and Bearer route refuses it (access tokens within seconds) until it is unblocked.',
+  },
   PHONE_NOT_REGISTERED: {
     status: 404,
     description:
@@ -69,15 +74,24 @@ export const ERROR_CODES = {
     status: 409,
     description: 'A user with this phone number already exists.',
   },
-  PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over 16 KiB.' },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    description: 'The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES.',
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
-    description: 'The body is not application/json.',
+    description:
+      'The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration).',
   },
   NICKNAME_REJECTED: {
     status: 422,
     description:
       "WeChat's content security (msg_sec_check) called the nickname risky. Nothing was saved: ask for another nickname.",
+  },
+  AVATAR_INVALID: {
+    status: 422,
+    description:
+      'The uploaded avatar is not a JPEG, PNG, WebP or GIF image, cannot be decoded (damaged, truncated), or has more than 40 megapixels. Nothing was saved.',
   },
   TOO_MANY_REQUESTS: {
     status: 429,

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module, ValueProvider } from '@nestjs/common';
 import { appConfig } from './app.config';
+import { avatarConfig } from './avatar.config';
 import { databaseConfig } from './database.config';
 import { jwtConfig } from './jwt.config';
 import { Configuration } from './load-config';
@@ -27,6 +28,7 @@ export class ConfigurationModule {
       { provide: jwtConfig.KEY, useValue: config.jwt },
       { provide: rateLimitConfig.KEY, useValue: config.rateLimit },
       { provide: serverConfig.KEY, useValue: config.server },
+      { provide: avatarConfig.KEY, useValue: config.avatar },
       { provide: MIGRATION_CONFIG, useValue: config.migrations },
     ];
     return {

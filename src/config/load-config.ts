@@ -1,4 +1,5 @@
 import { AppConfig, readAppConfig } from './app.config';
+import { AvatarConfig, readAvatarConfig } from './avatar.config';
 import { DatabaseConfig, readDatabaseConfig } from './database.config';
 import { EnvReader, RawEnv } from './env-reader';
 import { JwtConfig, readJwtConfig } from './jwt.config';
@@ -24,6 +25,7 @@ export interface Configuration {
   jwt: JwtConfig;
   rateLimit: RateLimitConfig;
   server: ServerConfig;
+  avatar: AvatarConfig;
   migrations: MigrationConfig;
 }
 
@@ -46,9 +48,10 @@ export function loadConfig(raw: RawEnv): LoadedConfiguration {
   const jwt = readJwtConfig(env);
   const rateLimit = readRateLimitConfig(env);
   const server = readServerConfig(env, wechat.simulator);
+  const avatar = readAvatarConfig(env);
   const migrations = { primaryAppId: configuredAppId(env, wechat) };
   return {
-    config: { app, database, wechat, jwt, rateLimit, server, migrations },
+    config: { app, database, wechat, jwt, rateLimit, server, avatar, migrations },
     errors: env.errors,
   };
 }

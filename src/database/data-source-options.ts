@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
+import { avatarEntitySchema } from '../avatars/avatar.schema';
 import { RegistrationTicketUse } from '../auth/registration-ticket-use.entity';
 import { RefreshToken } from '../auth/tokens/refresh-token.entity';
 import { DatabaseConfig } from '../config/database.config';
@@ -28,7 +29,7 @@ export function buildDataSourceOptions(
   migrationConfig: MigrationConfig = {},
 ): DataSourceOptions {
   const common = {
-    entities,
+    entities: [...entities, avatarEntitySchema(db.type)],
     migrations: migrationsFor(migrationConfig),
     synchronize: false,
     migrationsTransactionMode: 'each' as const,

@@ -13,7 +13,7 @@ const ISSUED_AVATAR_PATH = /^\/avatars\/[A-Za-z0-9_-]{1,128}(\.(jpg|jpeg|png|web
 /**
  * Whether an avatar URL may be stored: an https URL on WeChat's avatar hosts
  * (no user:password@, no port but the default) or an avatar this server
- * issued. Anything else — internal addresses such as 169.254.169.254 or
+ * issued (its path, or its absolute URL under PUBLIC_BASE_URL). Anything else — internal addresses such as 169.254.169.254 or
  * 127.0.0.1, other hosts — would make every client that shows the profile
  * fetch a URL of the user's choosing. The URL must be written the way a URL
  * parser writes it back, so no parser can read a different host into it.
@@ -26,14 +26,18 @@ export function isAcceptedAvatarUrl(value: string): boolean {
   } catch {
     return false;
   }
-  return (
-    url.href === value &&
-    url.protocol === 'https:' &&
-    url.username === '' &&
-    url.password === '' &&
-    url.port === '' &&
-    WECHAT_AVATAR_HOSTS.includes(url.hostname)
-  );
+  if (url.href !== value || url.username !== '' || url.password !== '') return false;
+  // An avatar this server issued, as PUBLIC_BASE_URL spells it; the origin
+  // is compared with PUBLIC_BASE_URL when it is stored (AvatarLinks.toStored).
+  if (
+    (url.protocol === 'https:' || url.protocol === 'http:') &&
+    url.search === '' &&
+    url.hash === '' &&
+    ISSUED_AVATAR_PATH.test(url.pathname.replace(/^.*(?=\/avatars\/)/, ''))
+  ) {
+    return true;
+  }
+  return url.protocol === 'https:' && url.port === '' && WECHAT_AVATAR_HOSTS.includes(url.hostname);
 }
 
 export function IsAvatarUrl(): PropertyDecorator {
@@ -45,7 +49,7 @@ export function IsAvatarUrl(): PropertyDecorator {
       validator: {
         validate: (value: unknown) => typeof value === 'string' && isAcceptedAvatarUrl(value),
         defaultMessage: () =>
-          `avatarUrl must be an https URL on ${WECHAT_AVATAR_HOSTS.join(' or ')} or an avatar uploaded here (/avatars/…)`,
+          `avatarUrl must be an https URL on ${WECHAT_AVATAR_HOSTS.join(' or ')} or an avatar uploaded here (/avatars/…, or its URL under PUBLIC_BASE_URL)`,
       },
     }),
   );

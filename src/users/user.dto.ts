@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { AvatarLinks } from '../avatars/avatar-links';
 import { User } from './user.entity';
 
 /** What a client sees of a user. */
@@ -18,7 +19,13 @@ export class UserDto {
   @ApiProperty({ type: String, nullable: true, example: '小明' })
   nickname: string | null;
 
-  @ApiProperty({ type: String, nullable: true, example: 'https://thirdwx.qlogo.cn/avatar.png' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'https://api.example.com/avatars/3f0c6e2a9b7d41c5a8e0f1d2c3b4a5968778695a.jpg',
+    description:
+      'An avatar uploaded here (`/avatars/…`, absolute when the server has PUBLIC_BASE_URL), or a WeChat avatar URL.',
+  })
   avatarUrl: string | null;
 
   @ApiProperty({ type: String, format: 'date-time' })
@@ -27,14 +34,15 @@ export class UserDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   lastLoginAt: string | null;
 
-  static from(user: User): UserDto {
+  /** `links` makes an uploaded avatar's path the URL clients load it from. */
+  static from(user: User, links: AvatarLinks): UserDto {
     return {
       id: user.id,
       phoneNumber: user.phoneNumber,
       purePhoneNumber: user.purePhoneNumber,
       countryCode: user.countryCode,
       nickname: user.nickname,
-      avatarUrl: user.avatarUrl,
+      avatarUrl: links.publicUrl(user.avatarUrl),
       createdAt: user.createdAt.toISOString(),
       lastLoginAt: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
     };

@@ -43,4 +43,11 @@ export class User {
 
   @Column({ name: 'last_login_at', type: 'datetime', nullable: true })
   lastLoginAt: Date | null;
+
+  /** Set by an operator: the user can neither log in nor use a token until unblocked. */
+  @Column({ name: 'blocked_at', type: 'datetime', nullable: true })
+  blockedAt: Date | null;
+
+  @Column({ name: 'blocked_reason', type: 'varchar', length: 200, nullable: true })
+  blockedReason: string | null;
 }

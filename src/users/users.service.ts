@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager } from 'typeorm';
+import { AvatarLinks } from '../avatars/avatar-links';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/database/unique-violation';
 import { NicknameScreen } from '../wechat/nickname-screen';
 import type { WechatApp } from '../wechat/wechat-app';
+import { UserAvatarsService } from './user-avatars.service';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
-import { WechatAccount } from './wechat-account.entity';
+import { WechatAccountsRepository } from './wechat-accounts.repository';
 
 export interface NewUser {
+  /** Chosen beforehand when something (an uploaded avatar) is stored for the user first. */
+  id?: string;
   phoneNumber: string;
   purePhoneNumber: string;
   countryCode: string;
@@ -23,9 +26,11 @@ export interface NewUser {
 export class UsersService {
   constructor(
     private readonly users: UsersRepository,
-    @InjectRepository(WechatAccount) private readonly accounts: Repository<WechatAccount>,
+    private readonly accounts: WechatAccountsRepository,
     private readonly clock: Clock,
     private readonly nicknames: NicknameScreen,
+    private readonly avatars: UserAvatarsService,
+    private readonly links: AvatarLinks,
   ) {}
 
   findByPhone(phoneNumber: string): Promise<User | null> {
@@ -38,7 +43,7 @@ export class UsersService {
 
   /** The user bound to this WeChat account of this mini-program. */
   async findByWechatAccount(appId: string, openid: string): Promise<User | null> {
-    const account = await this.accounts.findOneBy({ appId, openid });
+    const account = await this.accounts.findByOpenid(appId, openid);
     return account ? this.findById(account.userId) : null;
   }
 
@@ -56,9 +61,11 @@ export class UsersService {
     profile: { nickname?: string; avatarUrl?: string },
     app: WechatApp,
   ): Promise<User> {
+    const avatarUrl =
+      profile.avatarUrl !== undefined ? this.links.toStored(profile.avatarUrl) : undefined;
     // An unchanged nickname was already accepted: no WeChat call for it.
     if (profile.nickname !== undefined && profile.nickname !== user.nickname) {
-      const account = await this.accounts.findOneBy({ userId: user.id, appId: app.id });
+      const account = await this.accounts.findForUser(user.id, app.id);
       await this.nicknames.screenNickname(profile.nickname, {
         app,
         openid: account?.openid,
@@ -67,10 +74,11 @@ export class UsersService {
     }
     const changes = {
       ...(profile.nickname !== undefined ? { nickname: profile.nickname } : {}),
-      ...(profile.avatarUrl !== undefined ? { avatarUrl: profile.avatarUrl } : {}),
+      ...(avatarUrl !== undefined ? { avatarUrl } : {}),
       updatedAt: new Date(this.clock.now()),
     };
     await this.users.update(user.id, changes);
+    if (avatarUrl !== undefined) await this.avatars.release(user.id, user.avatarUrl, avatarUrl);
     return { ...user, ...changes };
   }
 
@@ -81,7 +89,7 @@ export class UsersService {
   async create(data: NewUser, manager?: EntityManager): Promise<User> {
     const now = new Date(this.clock.now());
     const user = this.users.build({
-      id: randomUUID(),
+      id: data.id ?? randomUUID(),
       phoneNumber: data.phoneNumber,
       purePhoneNumber: data.purePhoneNumber,
       countryCode: data.countryCode,
@@ -91,6 +99,8 @@ export class UsersService {
       createdAt: now,
       updatedAt: now,
       lastLoginAt: now,
+      blockedAt: null,
+      blockedReason: null,
     });
     try {
       await this.users.insert(user, manager);

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isDeadlock } from '../common/database/deadlock';
 import { isUniqueViolation } from '../common/database/unique-violation';
-import { User } from './user.entity';
 import type { WechatIdentity } from '../wechat/wechat-identity';
-import { WechatAccount } from './wechat-account.entity';
+import { User } from './user.entity';
+import { UsersRepository } from './users.repository';
+import { WechatAccountsRepository } from './wechat-accounts.repository';
 
 /**
  * What vouches for a binding: a phone proof (a getPhoneNumber code, or the
@@ -37,8 +37,8 @@ export class WechatBindingsService {
   private readonly logger = new Logger(WechatBindingsService.name);
 
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
-    @InjectRepository(WechatAccount) private readonly accounts: Repository<WechatAccount>,
+    private readonly users: UsersRepository,
+    private readonly accounts: WechatAccountsRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -55,7 +55,7 @@ export class WechatBindingsService {
     }
     // A concurrent binding of the same openid or unionid got there first:
     // look again at what it left (the user's unionid included), once.
-    const fresh = (await this.users.findOneBy({ id: user.id })) ?? user;
+    const fresh = (await this.users.findById(user.id)) ?? user;
     try {
       return await this.bindOnce(fresh, appId, identity, proof);
     } catch (error) {
@@ -71,13 +71,13 @@ export class WechatBindingsService {
     proof: BindingProof,
   ): Promise<BindingOutcome> {
     const unionid = identity.unionid ?? null;
-    const existing = await this.accounts.findOneBy({ appId, openid: identity.openid });
+    const existing = await this.accounts.findByOpenid(appId, identity.openid);
     if (existing && existing.userId !== user.id) {
       return skipped(user, 'this openid is bound to another user');
     }
     const newUnionid = unionid !== null && unionid !== user.unionid ? unionid : null;
     if (newUnionid !== null) {
-      const owner = await this.users.findOneBy({ unionid: newUnionid });
+      const owner = await this.users.findByUnionid(newUnionid);
       if (owner && owner.id !== user.id) {
         return skipped(user, 'this unionid belongs to another user');
       }
@@ -94,7 +94,7 @@ export class WechatBindingsService {
     const now = new Date(this.clock.now());
     // Another unionid proven by the phone: the user changes WeChat account.
     const replacesAccount = newUnionid !== null && user.unionid !== null;
-    const removedIn = await this.users.manager.transaction((manager) =>
+    const removedIn = await this.accounts.inTransaction((manager) =>
       this.write(manager, user, appId, identity, { newUnionid, replacesAccount, now }),
     );
     if (replacesAccount) {
@@ -120,21 +120,19 @@ export class WechatBindingsService {
     const { newUnionid, replacesAccount, now } = change;
     // The user row first: it serialises the bindings of one user on MySQL.
     if (newUnionid !== null) {
-      await manager.update(User, { id: user.id }, { unionid: newUnionid, updatedAt: now });
+      await this.users.update(user.id, { unionid: newUnionid, updatedAt: now }, manager);
     }
-    const mine = await manager.findBy(WechatAccount, { userId: user.id });
+    const mine = await this.accounts.findAllForUser(manager, user.id);
     // Another WeChat account: every binding that does not carry the new unionid
     // belongs to the old account, or to no account we can vouch for (none known).
     const stale = mine.filter((row) =>
       row.appId === appId ? true : replacesAccount && row.unionid !== newUnionid,
     );
-    if (stale.length > 0) {
-      await manager.delete(
-        WechatAccount,
-        stale.map((row) => row.id),
-      );
-    }
-    await manager.insert(WechatAccount, {
+    await this.accounts.remove(
+      manager,
+      stale.map((row) => row.id),
+    );
+    await this.accounts.insert(manager, {
       id: randomUUID(),
       userId: user.id,
       appId,

@@ -1,13 +1,8 @@
 import { FetchedAccessToken } from './wechat-api.client';
 import { MISCONFIGURED_HINTS, MISCONFIGURED_RETRY_SEC } from './wechat-errcodes';
 import { WechatMisconfiguredError, WechatUnreachableError } from './wechat.errors';
-import {
-  deferred,
-  holding,
-  setup,
-  until,
-  useTokenDatabase,
-} from '../../test/helpers/access-token-world';
+import { deferred, until } from '../../test/helpers/async-steps';
+import { holding, setup, useTokenDatabase } from '../../test/helpers/access-token-world';
 
 useTokenDatabase();
 

@@ -1,12 +1,11 @@
 import { FetchedAccessToken } from './wechat-api.client';
 import { WechatUnreachableError } from './wechat.errors';
+import { deferred, until } from '../../test/helpers/async-steps';
 import {
   EXPIRES_IN_SEC,
   OTHER_HOLDER,
-  deferred,
   holding,
   setup,
-  until,
   useTokenDatabase,
 } from '../../test/helpers/access-token-world';
 

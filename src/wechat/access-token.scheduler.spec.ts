@@ -2,13 +2,12 @@ import { REFRESH_AHEAD_MS } from './access-token.scheduler';
 import { USE_MARGIN_MS } from './access-token.service';
 import { FetchedAccessToken } from './wechat-api.client';
 import { WechatUnreachableError } from './wechat.errors';
+import { deferred, until } from '../../test/helpers/async-steps';
 import {
   APPID,
   EXPIRES_IN_SEC,
-  deferred,
   holding,
   setup,
-  until,
   useTokenDatabase,
 } from '../../test/helpers/access-token-world';
 

@@ -1,13 +1,12 @@
 import { USE_MARGIN_MS } from './access-token.service';
 import { FetchedAccessToken } from './wechat-api.client';
+import { deferred, until } from '../../test/helpers/async-steps';
+import type { Instance } from '../../test/helpers/access-token-world';
 import {
   APPID,
   EXPIRES_IN_SEC,
-  Instance,
-  deferred,
   holding,
   setup,
-  until,
   useTokenDatabase,
 } from '../../test/helpers/access-token-world';
 

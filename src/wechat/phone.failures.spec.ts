@@ -3,48 +3,16 @@ import { WechatBadResponseError } from './wechat.errors';
 import { APP, TIMEOUT_MS, CODE, phoneAnswer, errcode, setup } from '../../test/helpers/phone-world';
 
 describe('PhoneService.resolvePhone', () => {
-  describe('quota (45009 / 45011), never retried', () => {
-    it('45011 → 429 TOO_MANY_REQUESTS after one call', async () => {
-      const { service, calls } = setup([errcode(45011), { body: phoneAnswer() }]);
+  // Answers that a retry cannot change: one call, then the error the client sees.
+  it.each([
+    [45011, 'quota', 'TOO_MANY_REQUESTS', 429],
+    [45009, 'quota', 'WECHAT_UNAVAILABLE', 503],
+    [40013, 'our AppID is wrong', 'WECHAT_MISCONFIGURED', 503],
+    [47001, 'undocumented', 'WECHAT_BAD_RESPONSE', 502],
+  ])('errcode %i (%s) → %s %i after one call, not retried', async (code, _why, error, status) => {
+    const { service, calls } = setup([errcode(code), { body: phoneAnswer() }]);
 
-      await expect(service.resolvePhone(APP, CODE)).rejects.toMatchObject({
-        code: 'TOO_MANY_REQUESTS',
-        status: 429,
-      });
-      expect(calls).toHaveLength(1);
-    });
-
-    it('45009 → 503 WECHAT_UNAVAILABLE after one call', async () => {
-      const { service, calls } = setup([errcode(45009), { body: phoneAnswer() }]);
-
-      await expect(service.resolvePhone(APP, CODE)).rejects.toMatchObject({
-        code: 'WECHAT_UNAVAILABLE',
-        status: 503,
-      });
-      expect(calls).toHaveLength(1);
-    });
-  });
-
-  it.each([40013])(
-    'errcode %i (our AppID is wrong) → 503 WECHAT_MISCONFIGURED, not retried',
-    async (code) => {
-      const { service, calls } = setup([errcode(code), { body: phoneAnswer() }]);
-
-      await expect(service.resolvePhone(APP, CODE)).rejects.toMatchObject({
-        code: 'WECHAT_MISCONFIGURED',
-        status: 503,
-      });
-      expect(calls).toHaveLength(1);
-    },
-  );
-
-  it('an undocumented errcode (47001) → 502 WECHAT_BAD_RESPONSE, not retried', async () => {
-    const { service, calls } = setup([errcode(47001), { body: phoneAnswer() }]);
-
-    await expect(service.resolvePhone(APP, CODE)).rejects.toMatchObject({
-      code: 'WECHAT_BAD_RESPONSE',
-      status: 502,
-    });
+    await expect(service.resolvePhone(APP, CODE)).rejects.toMatchObject({ code: error, status });
     expect(calls).toHaveLength(1);
   });
 

@@ -2,7 +2,8 @@
  * Swagger UI in a real browser: the built app (dist/main.js, simulator on, helmet on)
  * serves /docs; Chromium opens it, runs "Try it out" on POST /auth/wechat/phone-login
  * with a code minted by the simulator, and must see the 404 PHONE_NOT_REGISTERED answer,
- * with no Content-Security-Policy violation on the way.
+ * with no Content-Security-Policy violation on the way; and uploads an image file with
+ * "Try it out" on PUT /users/me/avatar and sees the new avatarUrl.
  *
  * Needs `npm run build` and /usr/bin/chromium (`apt-get install -y chromium`); a missing
  * one fails the test (it is not skipped). Run:
@@ -14,11 +15,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { harnessEnvironment } from '../../src/config/harness-environment';
 import { LaunchedApp, launchApp } from '../helpers/app-process';
 import { httpCall } from '../helpers/http-client';
 
+const AVATAR_FIXTURE = path.resolve(__dirname, '../fixtures/avatar.jpg');
+
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = process.env.SWAGGER_UI_SCREENSHOT || '/tmp/swagger-ui.png';
+const SCREENSHOT = harnessEnvironment().swaggerUiScreenshot ?? '/tmp/swagger-ui.png';
 const FAILURE_SCREENSHOT = '/tmp/swagger-ui-failure.png';
 const STEP_TIMEOUT = 30_000;
 const PHONE = '13800138000';
@@ -159,6 +163,46 @@ describe('Swagger UI (/docs) in Chromium', () => {
     }
   });
 
+  it('"Try it out" on PUT /users/me/avatar uploads a file and shows the new avatarUrl', async () => {
+    const accessToken = await registeredUser(app!.url, '13900139001');
+    try {
+      if (!page.url().startsWith(`${app!.url}/docs`)) {
+        await page.goto(`${app!.url}/docs`, { waitUntil: 'load' });
+      }
+      // What the Authorize dialog does with a pasted token.
+      await page.waitForFunction(() => 'ui' in window);
+      await page.evaluate((token) => {
+        (
+          window as unknown as { ui: { preauthorizeApiKey(name: string, value: string): void } }
+        ).ui.preauthorizeApiKey('bearer', token);
+      }, accessToken);
+
+      const operation = page.locator('.opblock.opblock-put').filter({
+        has: page.locator('.opblock-summary-path[data-path="/users/me/avatar"]'),
+      });
+      await operation.waitFor({ state: 'visible' });
+      await operation.locator('button.opblock-summary-control').click();
+      await operation.locator('button.try-out__btn').click();
+      await operation.locator('input[type="file"]').setInputFiles(AVATAR_FIXTURE);
+      await operation.locator('button.execute').click();
+
+      const row = operation.locator('.live-responses-table tbody tr.response').first();
+      await waitForText(row.locator('.response-col_status'), '200');
+      const text = await row.locator('.response-col_description .highlight-code pre').innerText();
+      const avatarUrl = /"avatarUrl": "(\/avatars\/[a-f0-9]{40}\.(?:jpg|png))"/.exec(text)?.[1];
+      expect(avatarUrl).toBeDefined();
+      const image = await httpCall('GET', `${app!.url}${avatarUrl}`);
+      expect([image.status, image.headers['content-type']]).toEqual([200, 'image/jpeg']);
+      expect(await operation.locator('.curl-command').innerText()).toContain('multipart/form-data');
+    } catch (error) {
+      await page.screenshot({ path: FAILURE_SCREENSHOT, fullPage: true }).catch(() => undefined);
+      throw new Error(
+        `${String(error)}\n\nscreenshot: ${FAILURE_SCREENSHOT}\n${describeLog(log)}\n` +
+          `--- backend output\n${app!.output()}`,
+      );
+    }
+  });
+
   it('raises no Content-Security-Policy violation and loads every asset of /docs', async () => {
     if (!page.url().startsWith(`${app!.url}/docs`)) {
       // Run on its own (jest -t): load the page here.
@@ -181,6 +225,21 @@ describe('Swagger UI (/docs) in Chromium', () => {
     }
   });
 });
+
+/** A new user of the simulator's phone, registered; its access token. */
+async function registeredUser(base: string, phoneNumber: string): Promise<string> {
+  const minted = await httpCall('POST', `${base}/__wechat-sim/phone-codes`, {
+    json: { phoneNumber },
+  });
+  const { code } = minted.body as { code: string };
+  const login = await httpCall('POST', `${base}/auth/wechat/phone-login`, { json: { code } });
+  const { registrationTicket } = login.body as { registrationTicket: string };
+  const registered = await httpCall('POST', `${base}/auth/wechat/register`, {
+    json: { registrationTicket, nickname: 'swagger' },
+  });
+  expect(registered.status).toBe(201);
+  return (registered.body as { accessToken: string }).accessToken;
+}
 
 /** Waits until the element reads `expected` (Playwright Test's toHaveText, without Playwright Test). */
 async function waitForText(locator: Locator, expected: string): Promise<void> {

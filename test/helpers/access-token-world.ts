@@ -24,34 +24,6 @@ export const LIFETIME_MS = EXPIRES_IN_SEC * 1000;
 /** Another instance's id in the lease column. */
 export const OTHER_HOLDER = 'other-host:4242:abcdef';
 
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-  reject: (error: unknown) => void;
-}
-
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Waits (on the event loop, not the fake clock) until `condition` holds. */
-export async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
-
 let dataSource: DataSource;
 
 /** A fresh database for every test of the calling spec file. */

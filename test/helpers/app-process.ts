@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { harnessEnvironment } from '../../src/config/harness-environment';
 import { freePort, httpCall } from './http-client';
 
 /**
@@ -76,7 +77,7 @@ export function spawnApp(options: SpawnOptions): AppProcess {
     {
       cwd: dir,
       env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        PATH: harnessEnvironment().inherited.PATH,
         ...(built ? {} : { TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json') }),
         ...options.env,
       },
@@ -159,7 +160,7 @@ export async function launchApp(options: LaunchOptions = {}): Promise<LaunchedAp
     ...options,
     cwd: dir,
     env: {
-      HOME: process.env.HOME ?? dir,
+      HOME: harnessEnvironment().inherited.HOME ?? dir,
       PORT: String(port),
       DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}`,
       NODE_ENV: 'test',

@@ -54,3 +54,20 @@ export function useDatabaseAndFakeWechat(
   });
   return suite;
 }
+
+/**
+ * For one describe block: the app with the built-in WeChat simulator on a
+ * fresh database; with no `env`, as `npm start` runs it with no configuration.
+ */
+export function useAppWithSimulator(env: Record<string, string> = {}): Pick<Suite, 'db' | 't'> {
+  const suite = {} as Pick<Suite, 'db' | 't'>;
+  beforeAll(async () => {
+    suite.db = await createTestDatabase();
+    suite.t = await startApp({ databaseUrl: suite.db.url, env });
+  });
+  afterAll(async () => {
+    await suite.t?.close();
+    await suite.db?.drop();
+  });
+  return suite;
+}

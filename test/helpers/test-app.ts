@@ -64,7 +64,7 @@ export interface TestApp {
  * Boots the real app through the same configureApp() as main.ts, against
  * the given database URL and fake WeChat, with a clock the test can move.
  * `env` adds or overrides variables for this app only: the app's
- * configuration is loaded from these variables (process.env is not read).
+ * configuration is loaded from these variables (the environment of the test run is not read).
  */
 export async function startApp(options: {
   databaseUrl: string;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
+import { harnessEnvironment } from '../../src/config/harness-environment';
 
 export interface TestDatabase {
   url: string;
@@ -17,7 +18,7 @@ export interface TestDatabase {
  * dropped afterwards.
  */
 export async function createTestDatabase(
-  mysqlUrl = process.env.E2E_MYSQL_URL,
+  mysqlUrl = harnessEnvironment().mysqlUrl,
   prefix = 'wxlogin_test',
 ): Promise<TestDatabase> {
   const given = mysqlUrl;

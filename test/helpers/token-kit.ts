@@ -43,6 +43,11 @@ export function hmac(alg: 'sha256' | 'sha512', secret: string): (input: string) 
   return (input) => createHmac(alg, secret).update(input).digest('base64url');
 }
 
+/** A token signed the way the service signs (HS256 with SECRET), carrying any payload. */
+export function hs256(payload: Record<string, unknown>): string {
+  return forge({ alg: 'HS256', typ: 'JWT' }, payload, hmac('sha256', SECRET));
+}
+
 /** A payload that the service would accept as an access token at START. */
 export function accessPayload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -51,6 +56,21 @@ export function accessPayload(overrides: Record<string, unknown> = {}): Record<s
     fam: 'family-1',
     iat: START_SEC,
     exp: START_SEC + 900,
+    iss: ISSUER,
+    ...overrides,
+  };
+}
+
+/** A payload that the service would accept as a registration ticket for PHONE at START. */
+export function ticketPayload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    sub: PHONE.phoneNumber,
+    typ: 'register',
+    jti: '0b0e7c1e-5a4c-4a8e-9d3c-1f2e3d4c5b6a',
+    cc: PHONE.countryCode,
+    pure: PHONE.purePhoneNumber,
+    iat: START_SEC,
+    exp: START_SEC + 600,
     iss: ISSUER,
     ...overrides,
   };
@@ -85,4 +105,22 @@ export async function signedAccessToken(service: TokenService): Promise<string> 
     familyId: 'family-1',
   });
   return accessToken;
+}
+
+export interface TokenWorld {
+  /** The clock the service reads, at START_MS when each test begins. */
+  clock: FixedClock;
+  service: TokenService;
+  /** A fresh access token for user-1 in family-1, signed by `service`. */
+  accessToken(): Promise<string>;
+}
+
+/** A TokenService on a fixed clock, made anew before each test of the calling describe. */
+export function useTokenService(): TokenWorld {
+  const world = { accessToken: () => signedAccessToken(world.service) } as TokenWorld;
+  beforeEach(() => {
+    world.clock = new FixedClock(START_MS);
+    world.service = tokenServiceAt(world.clock);
+  });
+  return world;
 }

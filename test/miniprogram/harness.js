@@ -4,6 +4,8 @@
  * launcher), the `wx` global played by this file, and page helpers.
  *
  * `wx` is the WeChat client: wx.request is a real HTTP call to the backend,
+ * wx.uploadFile a real multipart/form-data POST of a file the test placed at a
+ * temporary path (tempFile),
  * wx.login and the phone button get their codes from the simulator's
  * /__wechat-sim routes (what WeChat would hand the mini-program), storage is a
  * Map, navigation and toasts are recorded.
@@ -11,6 +13,7 @@
  * Required by the test file, so it shares that file's module registry (and the
  * pages' `config` and `api` instances).
  */
+const fs = require('fs');
 const path = require('path');
 const simulate = require('miniprogram-simulate');
 const { launchApp } = require('../helpers/app-process');
@@ -116,6 +119,85 @@ function wxRequest(options) {
   return { abort() {}, onHeadersReceived() {}, offHeadersReceived() {} };
 }
 
+/** Temporary paths (what chooseAvatar hands over) → real files on disk. */
+const tempFiles = new Map();
+const FIXTURES = path.resolve(__dirname, '../fixtures');
+
+/** Puts test/fixtures/<fixture> at the temporary path `tmpPath`, as chooseAvatar would. */
+function tempFile(tmpPath, fixture) {
+  tempFiles.set(tmpPath, path.join(FIXTURES, fixture));
+  return tmpPath;
+}
+
+const CONTENT_TYPES = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png' };
+
+/** The body WeChat's client builds for wx.uploadFile: text fields, then the one file part. */
+function multipartBody(boundary, formData, name, filePath, bytes) {
+  const parts = Object.keys(formData).map(
+    (key) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${key}"\r\n\r\n${formData[key]}\r\n`,
+  );
+  const filename = path.basename(filePath);
+  const type = CONTENT_TYPES[path.extname(filePath)] || 'application/octet-stream';
+  return Buffer.concat([
+    Buffer.from(parts.join('')),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\n` +
+        `Content-Type: ${type}\r\n\r\n`,
+    ),
+    bytes,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+}
+
+/**
+ * wx.uploadFile: always a POST of multipart/form-data (no `method` option in
+ * WeChat's API), `data` handed over as the response's text, never parsed.
+ */
+function wxUploadFile(options) {
+  const url = new URL(options.url);
+  const formData = Object.assign({}, options.formData);
+  const entry = {
+    method: 'POST',
+    path: url.pathname,
+    status: null,
+    body: formData,
+    file: { name: options.name, filePath: options.filePath },
+    authorization: (options.header || {}).Authorization,
+  };
+  const real = tempFiles.get(options.filePath);
+  if (!real) {
+    requests.push(entry);
+    asyncCallbacks(
+      options,
+      { errMsg: `uploadFile:fail file not found ${options.filePath}` },
+      false,
+    );
+    return { abort() {} };
+  }
+  const boundary = '----WeChatUploadBoundary' + Date.now().toString(16);
+  const body = multipartBody(boundary, formData, options.name, real, fs.readFileSync(real));
+  const header = Object.assign({}, options.header, {
+    'Content-Type': `multipart/form-data; boundary=${boundary}`,
+  });
+  httpCall('POST', url.toString(), { body, headers: header }).then(
+    (res) => {
+      entry.status = res.status;
+      requests.push(entry);
+      asyncCallbacks(
+        options,
+        { statusCode: res.status, data: res.text, header: res.headers, errMsg: 'uploadFile:ok' },
+        true,
+      );
+    },
+    (err) => {
+      requests.push(entry);
+      asyncCallbacks(options, { errMsg: `uploadFile:fail ${err.message}` }, false);
+    },
+  );
+  return { abort() {}, onProgressUpdate() {} };
+}
+
 function wxLogin(options = {}) {
   logins.push(wechat.user);
   backendJson('POST', '/__wechat-sim/login-codes', { openid: wechat.user }).then(
@@ -137,6 +219,7 @@ function recordNavigation(how) {
 // miniprogram-simulate installed its own stub `wx`; these replace the parts the app uses.
 Object.assign(global.wx, {
   request: wxRequest,
+  uploadFile: wxUploadFile,
   login: wxLogin,
   getStorageSync: (key) => (storage.has(key) ? storage.get(key) : ''),
   setStorageSync: (key, value) => void storage.set(key, value),
@@ -240,6 +323,7 @@ module.exports = {
   step,
   stopBackend,
   storage,
+  tempFile,
   text,
   toasts,
   waitFor,

@@ -29,12 +29,14 @@ const {
   step,
   stopBackend,
   storage,
+  tempFile,
   text,
   toasts,
   waitFor,
   waitForNavigation,
   wechat,
 } = require('./harness');
+const { httpCall } = require('../helpers/http-client');
 // The same module instances the pages require: jest shares one registry per test file.
 const config = require('../../examples/miniprogram/config');
 const api = require('../../examples/miniprogram/utils/api');
@@ -96,9 +98,11 @@ step('(a) a new user: the phone button leads to a pre-filled registration, then 
     `the phone ${PHONE_E164} on the page`,
   );
 
+  // chooseAvatar hands over a temporary file: here a real image from test/fixtures.
+  const avatarFile = tempFile('http://tmp/avatar.jpeg', 'avatar.jpg');
   register
     .querySelector('.avatar-btn')
-    .dispatchEvent('chooseavatar', { detail: { avatarUrl: 'http://tmp/avatar.jpeg' } });
+    .dispatchEvent('chooseavatar', { detail: { avatarUrl: avatarFile } });
   register.querySelector('.nickname-input').dispatchEvent('input', { detail: { value: NICKNAME } });
   await waitFor(() => register.data.nickname === NICKNAME, 'the nickname to be typed');
   register.querySelector('.register-btn').dispatchEvent('tap');
@@ -106,12 +110,34 @@ step('(a) a new user: the phone button leads to a pre-filled registration, then 
 
   expect(toHome).toEqual({ how: 'reLaunch', url: '/pages/home/home' });
   expect(calls()).toEqual(['POST /auth/wechat/register 201']);
-  // The temporary chooseAvatar path is not an https URL: it is not sent.
+  // One wx.uploadFile: the form as text fields, the chosen file as part `avatar`.
   expect(requests[0].body).toEqual({ registrationTicket: expect.any(String), nickname: NICKNAME });
+  expect(requests[0].file).toEqual({ name: 'avatar', filePath: avatarFile });
   expect(storage.get('accessToken')).toEqual(expect.any(String));
   expect(storage.get('refreshToken')).toEqual(expect.any(String));
   expect(toasts).toEqual([]);
+
+  // The backend kept the picture and serves it back.
+  const avatarUrl = await currentAvatarUrl();
+  expect(avatarUrl).toMatch(/^\/avatars\/[a-f0-9]{40}\.(jpg|png)$/);
+  await expectServedImage(avatarUrl);
 });
+
+/** The avatarUrl of the logged-in user, asked of the backend directly. */
+async function currentAvatarUrl() {
+  const me = await httpCall('GET', backend.base + '/users/me', {
+    headers: { Authorization: `Bearer ${storage.get('accessToken')}` },
+  });
+  expect(me.status).toBe(200);
+  return me.body.avatarUrl;
+}
+
+async function expectServedImage(avatarUrl) {
+  const image = await httpCall('GET', backend.base + avatarUrl);
+  expect(image.status).toBe(200);
+  expect(image.headers['content-type']).toMatch(/^image\/(jpeg|png)$/);
+  expect(Number(image.headers['content-length'])).toBeGreaterThan(500);
+}
 
 step('(b) home shows the profile from GET /users/me', async () => {
   const home = openPage('/pages/home/home');
@@ -120,6 +146,35 @@ step('(b) home shows the profile from GET /users/me', async () => {
   expect(text(home, '.phone')).toBe(PHONE_E164);
   expect(calls()).toEqual(['GET /users/me 200']);
   expect(requests[0].authorization).toBe(`Bearer ${storage.get('accessToken')}`);
+  // <image src> needs a full URL: the uploaded avatar's path, on the backend.
+  expect(home.data.avatarSrc).toBe(backend.base + (await currentAvatarUrl()));
+  expect(home.querySelector('.avatar')).toBeDefined();
+});
+
+step('(b2) the profile page changes the avatar: chooseAvatar, then wx.uploadFile', async () => {
+  const before = await currentAvatarUrl();
+  const home = openPage('/pages/home/home');
+  await waitFor(() => text(home, '.nickname') === NICKNAME, 'the nickname on the home page');
+
+  requests.length = 0;
+  const newFile = tempFile('wxfile://tmp_new_avatar.png', 'avatar-2.png');
+  home
+    .querySelector('.avatar-btn')
+    .dispatchEvent('chooseavatar', { detail: { avatarUrl: newFile } });
+  await waitFor(
+    () => home.data.user.avatarUrl !== before && !home.data.uploading,
+    'the new avatar on the page',
+  );
+
+  expect(calls()).toEqual(['POST /users/me/avatar 200']);
+  expect(requests[0].file).toEqual({ name: 'file', filePath: newFile });
+  expect(requests[0].authorization).toBe(`Bearer ${storage.get('accessToken')}`);
+  const after = await currentAvatarUrl();
+  expect(home.data.avatarSrc).toBe(backend.base + after);
+  await expectServedImage(after);
+  // The replaced picture is gone.
+  expect((await httpCall('GET', backend.base + before)).status).toBe(404);
+  expect(toasts).toEqual([]);
 });
 
 step('(c) next launch: silent login with wx.login, no phone button', async () => {

@@ -1,4 +1,5 @@
-// The one way pages talk to the backend. It sends JSON, adds
+// The one way pages talk to the backend. It sends JSON (or a file, with
+// wx.uploadFile), adds
 // `Authorization: Bearer <accessToken>`, and when the access token has expired
 // (401 with code UNAUTHORIZED) it spends the refresh token once on
 // POST /auth/refresh, stores the new pair and retries the request once.
@@ -32,6 +33,35 @@ function send(method, path, data, accessToken) {
       header,
       dataType: 'json',
       success: (res) => resolve(res),
+      fail: (err) => reject(new ApiError(0, { code: 'NETWORK_ERROR', message: err.errMsg })),
+    });
+  });
+}
+
+/**
+ * One wx.uploadFile: multipart/form-data with the file at `filePath` (a
+ * temporary path such as chooseAvatar's) as part `name`, and `formData` as text
+ * fields. wx.uploadFile always POSTs and hands `data` over as a string.
+ */
+function sendFile(path, file, accessToken) {
+  const header = {};
+  if (accessToken) header.Authorization = 'Bearer ' + accessToken;
+  return new Promise((resolve, reject) => {
+    wx.uploadFile({
+      url: config.API_BASE_URL + path,
+      filePath: file.filePath,
+      name: file.name,
+      formData: file.formData || {},
+      header,
+      success: (res) => {
+        let data = res.data;
+        try {
+          data = JSON.parse(res.data);
+        } catch (e) {
+          // not JSON: keep the text
+        }
+        resolve({ statusCode: res.statusCode, data });
+      },
       fail: (err) => reject(new ApiError(0, { code: 'NETWORK_ERROR', message: err.errMsg })),
     });
   });
@@ -76,12 +106,15 @@ function isExpiredAccessToken(res) {
 /**
  * request('GET', '/users/me')
  * request('POST', '/auth/wechat/session', { loginCode }, { auth: false })
+ * request('POST', '/users/me/avatar', null, { file: { filePath, name: 'file' } })
  */
 function request(method, path, data, options) {
   const useAuth = !(options && options.auth === false);
+  const file = options && options.file;
   const attempt = () => {
     const token = useAuth ? session.getAccessToken() : '';
-    return send(method, path, data, token).then((res) => ({ res, token }));
+    const sent = file ? sendFile(path, file, token) : send(method, path, data, token);
+    return sent.then((res) => ({ res, token }));
   };
   return attempt()
     .then((first) => {
@@ -102,4 +135,7 @@ module.exports = {
   request,
   get: (path, options) => request('GET', path, undefined, options),
   post: (path, data, options) => request('POST', path, data || {}, options),
+  /** upload('/users/me/avatar', { filePath, name: 'file', formData? }): multipart, by wx.uploadFile. */
+  upload: (path, file, options) =>
+    request('POST', path, undefined, Object.assign({}, options, { file })),
 };

@@ -55,11 +55,20 @@ function phoneLogin(code) {
     });
 }
 
-/** { registrationTicket, nickname, avatarUrl? } → the new user, logged in. */
-function register(form) {
-  return api
-    .post('/auth/wechat/register', form, { auth: false })
-    .then((body) => startSession(body).user);
+/**
+ * { registrationTicket, nickname, avatarUrl? } → the new user, logged in.
+ * With `avatarFile` (the temporary path chooseAvatar gave) the registration is
+ * one wx.uploadFile: the form as text fields, the image as file part `avatar`.
+ */
+function register(form, avatarFile) {
+  const sent = avatarFile
+    ? api.upload(
+        '/auth/wechat/register',
+        { filePath: avatarFile, name: 'avatar', formData: form },
+        { auth: false },
+      )
+    : api.post('/auth/wechat/register', form, { auth: false });
+  return sent.then((body) => startSession(body).user);
 }
 
 /** Ends this login on the server (its refresh tokens stop working) and forgets the tokens. */

@@ -23,3 +23,17 @@ export class RegisterDto extends ProfileDto {
   @IsOptional()
   loginCode?: string;
 }
+
+/**
+ * The registration body as documented: RegisterDto, plus the image file a
+ * multipart/form-data registration may carry (never part of a JSON body).
+ */
+export class RegisterFormDto extends RegisterDto {
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'binary',
+    description:
+      'multipart/form-data only: the avatar image (JPEG, PNG, WebP or GIF, at most AVATAR_MAX_BYTES), file part `avatar`.',
+  })
+  avatar?: Buffer;
+}

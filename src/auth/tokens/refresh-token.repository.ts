@@ -64,9 +64,17 @@ export class RefreshTokenRepository {
     return manager.findOneBy(RefreshToken, { tokenHash });
   }
 
-  /** Whether the token's user still exists (a deleted user's families die with it). */
-  userExists(manager: EntityManager, userId: string): Promise<boolean> {
-    return manager.existsBy(User, { id: userId });
+  /** Whether the token's user still exists (a deleted user's families die with it) and is blocked. */
+  async userStanding(
+    manager: EntityManager,
+    userId: string,
+  ): Promise<'active' | 'blocked' | 'gone'> {
+    const user = await manager.findOne(User, {
+      where: { id: userId },
+      select: { id: true, blockedAt: true },
+    });
+    if (!user) return 'gone';
+    return user.blockedAt ? 'blocked' : 'active';
   }
 
   async markUsed(

@@ -46,6 +46,8 @@ describe('RefreshTokenService', () => {
       createdAt: new Date(clock.now()),
       updatedAt: new Date(clock.now()),
       lastLoginAt: null,
+      blockedAt: null,
+      blockedReason: null,
     });
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
   });

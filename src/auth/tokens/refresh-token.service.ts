@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { AppError } from '../../common/app-error';
+import { blocked } from '../../users/account-standing';
 import { Clock } from '../../common/clock';
 import { jwtConfig } from '../../config/jwt.config';
 import { retryOnDeadlock } from '../../common/database/deadlock';
@@ -150,7 +151,10 @@ export class RefreshTokenService {
     if (row.expiresAt.getTime() <= now || this.familyEnd(row) <= now) {
       throw new AppError('REFRESH_TOKEN_EXPIRED', 'This refresh token has expired; log in again');
     }
-    if (!(await this.rows.userExists(manager, row.userId))) return { kind: 'orphaned', row };
+    const standing = await this.rows.userStanding(manager, row.userId);
+    if (standing === 'gone') return { kind: 'orphaned', row };
+    // Nothing is spent: the session works again once the user is unblocked.
+    if (standing === 'blocked') throw blocked();
     const successor = this.successorOf(refreshToken);
     const issued = { refreshToken: successor, userId: row.userId, familyId: row.familyId };
     if (row.usedAt) {

@@ -2,10 +2,8 @@ import { generateKeyPairSync, sign as rsaSign } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { AppError } from '../../common/app-error';
 import { TokenService } from './token.service';
-import { FixedClock } from '../../../test/helpers/fixed-clock';
 import {
   SECRET,
-  ISSUER,
   START_MS,
   START_SEC,
   config,
@@ -17,26 +15,19 @@ import {
   decodePayload,
   UNAUTHORIZED,
   TICKET_INVALID,
-  tokenServiceAt,
-  signedAccessToken,
+  useTokenService,
+  hs256,
+  ticketPayload,
 } from '../../../test/helpers/token-kit';
 
-describe('TokenService', () => {
-  let clock: FixedClock;
-  let service: TokenService;
-
-  beforeEach(() => {
-    clock = new FixedClock(START_MS);
-    service = tokenServiceAt(clock);
-  });
-
-  const accessToken = () => signedAccessToken(service);
+describe('TokenService verification', () => {
+  const world = useTokenService();
 
   describe('signature and algorithm checks', () => {
     it('accepts a hand-built HS256 token with the right secret (control for the forgeries below)', async () => {
-      const token = forge({ alg: 'HS256', typ: 'JWT' }, accessPayload(), hmac('sha256', SECRET));
+      const token = hs256(accessPayload());
 
-      await expect(service.verifyAccessToken(token)).resolves.toEqual({
+      await expect(world.service.verifyAccessToken(token)).resolves.toEqual({
         userId: 'user-1',
         familyId: 'family-1',
       });
@@ -46,26 +37,15 @@ describe('TokenService', () => {
       const token = forge({ alg: 'none', typ: 'JWT' }, accessPayload(), () => '');
       expect(token.endsWith('.')).toBe(true);
 
-      await expect(service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
+      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
     });
 
     it('refuses alg none as a registration ticket too', async () => {
-      const token = forge(
-        { alg: 'none', typ: 'JWT' },
-        {
-          sub: PHONE.phoneNumber,
-          typ: 'register',
-          jti: '0b0e7c1e-5a4c-4a8e-9d3c-1f2e3d4c5b6a',
-          cc: PHONE.countryCode,
-          pure: PHONE.purePhoneNumber,
-          iat: START_SEC,
-          exp: START_SEC + 600,
-          iss: ISSUER,
-        },
-        () => '',
-      );
+      const token = forge({ alg: 'none', typ: 'JWT' }, ticketPayload(), () => '');
 
-      await expect(service.verifyRegistrationTicket(token)).rejects.toMatchObject(TICKET_INVALID);
+      await expect(world.service.verifyRegistrationTicket(token)).rejects.toMatchObject(
+        TICKET_INVALID,
+      );
     });
 
     it('refuses an RS256 token signed with an RSA key', async () => {
@@ -74,19 +54,19 @@ describe('TokenService', () => {
         rsaSign('sha256', Buffer.from(input), privateKey).toString('base64url'),
       );
 
-      await expect(service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
+      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
     });
 
     it('refuses an RS256 header carrying an HMAC-SHA256 signature made with the secret', async () => {
       const token = forge({ alg: 'RS256', typ: 'JWT' }, accessPayload(), hmac('sha256', SECRET));
 
-      await expect(service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
+      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
     });
 
     it('refuses HS512 even with the right secret', async () => {
       const token = forge({ alg: 'HS512', typ: 'JWT' }, accessPayload(), hmac('sha512', SECRET));
 
-      await expect(service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
+      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
     });
 
     it('refuses a token signed with another secret', async () => {
@@ -96,13 +76,13 @@ describe('TokenService', () => {
         hmac('sha256', `${SECRET}-other`),
       );
 
-      await expect(service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
+      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
     });
 
     it('refuses a token another JwtService signed with another secret', async () => {
       const other = new TokenService(
         new JwtService({ secret: 'a-completely-different-hmac-key-0123456789' }),
-        clock,
+        world.clock,
         config,
       );
       const { accessToken } = await other.signAccessToken({
@@ -110,110 +90,112 @@ describe('TokenService', () => {
         familyId: 'family-1',
       });
 
-      await expect(service.verifyAccessToken(accessToken)).rejects.toMatchObject(UNAUTHORIZED);
+      await expect(world.service.verifyAccessToken(accessToken)).rejects.toMatchObject(
+        UNAUTHORIZED,
+      );
     });
 
     it('refuses a tampered payload (sub changed, signature kept)', async () => {
-      const [header, , signature] = (await accessToken()).split('.');
+      const [header, , signature] = (await world.accessToken()).split('.');
       const tampered = `${header}.${b64url(JSON.stringify(accessPayload({ sub: 'user-2' })))}.${signature}`;
 
-      await expect(service.verifyAccessToken(tampered)).rejects.toMatchObject(UNAUTHORIZED);
+      await expect(world.service.verifyAccessToken(tampered)).rejects.toMatchObject(UNAUTHORIZED);
     });
 
     it('refuses a token from another issuer', async () => {
-      const token = forge(
-        { alg: 'HS256', typ: 'JWT' },
-        accessPayload({ iss: 'someone-else' }),
-        hmac('sha256', SECRET),
-      );
+      const token = hs256(accessPayload({ iss: 'someone-else' }));
 
-      await expect(service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
+      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
     });
 
     it('refuses a token with no issuer', async () => {
       const payload = accessPayload();
       delete payload.iss;
-      const token = forge({ alg: 'HS256', typ: 'JWT' }, payload, hmac('sha256', SECRET));
+      const token = hs256(payload);
 
-      await expect(service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
+      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
     });
 
     it.each(['', 'not-a-jwt', 'a.b.c', 'Bearer x.y.z'])(
       'refuses the malformed token %p',
       async (token) => {
-        await expect(service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
-        await expect(service.verifyRegistrationTicket(token)).rejects.toMatchObject(TICKET_INVALID);
+        await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
+        await expect(world.service.verifyRegistrationTicket(token)).rejects.toMatchObject(
+          TICKET_INVALID,
+        );
       },
     );
 
     it('rejects with an AppError instance, not a jsonwebtoken error', async () => {
-      await expect(service.verifyAccessToken('not-a-jwt')).rejects.toBeInstanceOf(AppError);
+      await expect(world.service.verifyAccessToken('not-a-jwt')).rejects.toBeInstanceOf(AppError);
     });
   });
 
   describe('expiry follows the injected clock', () => {
     it('keeps an access token valid at +899 s and refuses it at +901 s', async () => {
-      const token = await accessToken();
+      const token = await world.accessToken();
 
-      clock.advance(899 * 1000);
-      await expect(service.verifyAccessToken(token)).resolves.toEqual({
+      world.clock.advance(899 * 1000);
+      await expect(world.service.verifyAccessToken(token)).resolves.toEqual({
         userId: 'user-1',
         familyId: 'family-1',
       });
 
-      clock.advance(2 * 1000);
-      await expect(service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
+      world.clock.advance(2 * 1000);
+      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
     });
 
     it('refuses an access token at exactly +900 s (exp is exclusive)', async () => {
-      const token = await accessToken();
+      const token = await world.accessToken();
 
-      clock.advance(900 * 1000);
-      await expect(service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
+      world.clock.advance(900 * 1000);
+      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
     });
 
     it('keeps a ticket valid at +599 s and refuses it at +601 s', async () => {
-      const { registrationTicket } = await service.issueRegistrationTicket(PHONE);
+      const { registrationTicket } = await world.service.issueRegistrationTicket(PHONE);
 
-      clock.advance(599 * 1000);
-      await expect(service.verifyRegistrationTicket(registrationTicket)).resolves.toMatchObject({
+      world.clock.advance(599 * 1000);
+      await expect(
+        world.service.verifyRegistrationTicket(registrationTicket),
+      ).resolves.toMatchObject({
         phoneNumber: PHONE.phoneNumber,
       });
 
-      clock.advance(2 * 1000);
-      await expect(service.verifyRegistrationTicket(registrationTicket)).rejects.toMatchObject(
-        TICKET_INVALID,
-      );
+      world.clock.advance(2 * 1000);
+      await expect(
+        world.service.verifyRegistrationTicket(registrationTicket),
+      ).rejects.toMatchObject(TICKET_INVALID);
     });
 
     it('takes iat and exp from the clock, not from the wall time', async () => {
-      clock.set(START_MS - 86_400_000);
+      world.clock.set(START_MS - 86_400_000);
 
-      const payload = decodePayload(await accessToken());
+      const payload = decodePayload(await world.accessToken());
 
       expect(payload.iat).toBe(START_SEC - 86_400);
       expect(payload.exp).toBe(START_SEC - 86_400 + 900);
     });
 
     it('documents current behaviour: a token issued in the future still verifies (iat is not checked)', async () => {
-      clock.advance(3600 * 1000);
-      const token = await accessToken();
-      clock.set(START_MS);
+      world.clock.advance(3600 * 1000);
+      const token = await world.accessToken();
+      world.clock.set(START_MS);
 
       // No nbf is set and jsonwebtoken ignores iat without maxAge, so a token
       // whose iat is an hour ahead of the verifier's clock is accepted, and it
       // stays valid until its own exp (iat + 900 s), i.e. 4500 s from now.
-      await expect(service.verifyAccessToken(token)).resolves.toEqual({
+      await expect(world.service.verifyAccessToken(token)).resolves.toEqual({
         userId: 'user-1',
         familyId: 'family-1',
       });
-      clock.advance((3600 + 899) * 1000);
-      await expect(service.verifyAccessToken(token)).resolves.toEqual({
+      world.clock.advance((3600 + 899) * 1000);
+      await expect(world.service.verifyAccessToken(token)).resolves.toEqual({
         userId: 'user-1',
         familyId: 'family-1',
       });
-      clock.advance(1 * 1000);
-      await expect(service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
+      world.clock.advance(1 * 1000);
+      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
     });
   });
 });

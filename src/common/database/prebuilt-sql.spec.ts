@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { RefreshToken } from '../../auth/tokens/refresh-token.entity';
 import { User } from '../../users/user.entity';
-import { buildDataSourceOptions } from '../../database/data-source-options';
+import { openMemoryDatabase } from '../../../test/helpers/memory-database';
 import { PrebuiltSql } from './prebuilt-sql';
 
 /**
@@ -14,11 +14,7 @@ describe('PrebuiltSql', () => {
   let dataSource: DataSource;
 
   beforeEach(async () => {
-    dataSource = new DataSource(
-      buildDataSourceOptions({ type: 'sqlite', database: ':memory:', url: 'sqlite::memory:' }),
-    );
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    dataSource = await openMemoryDatabase();
   });
 
   afterEach(() => dataSource.destroy());
@@ -35,6 +31,8 @@ describe('PrebuiltSql', () => {
       createdAt: new Date('2026-01-02T03:04:05.678Z'),
       updatedAt: new Date('2026-01-02T03:04:05.678Z'),
       lastLoginAt: null,
+      blockedAt: null,
+      blockedReason: null,
       ...overrides,
     });
   }

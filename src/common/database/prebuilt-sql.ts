@@ -52,11 +52,15 @@ export class PrebuiltSql<T extends ObjectLiteral> {
     return rows.length > 0 ? this.hydrate(rows[0]) : null;
   }
 
-  /** `UPDATE t SET <the given properties> WHERE <key> = ?`; the property set decides the statement. */
+  /**
+   * `UPDATE t SET <the given properties> WHERE <key> = ?`; the property set decides the
+   * statement. Inside the caller's transaction when given its manager.
+   */
   async updateWhere<K extends keyof T & string>(
     key: K,
     keyValue: T[K],
     changes: Partial<T>,
+    manager?: EntityManager,
   ): Promise<void> {
     const properties = Object.keys(changes) as (keyof T & string)[];
     const cacheKey = `${key}|${properties.join(',')}`;
@@ -68,7 +72,7 @@ export class PrebuiltSql<T extends ObjectLiteral> {
     }
     const values = properties.map((p) => this.persistent(changes[p], this.column(p)));
     values.push(this.persistent(keyValue, this.column(key)));
-    await this.repository.query(sql, values);
+    await (manager ?? this.repository.manager).query(sql, values);
   }
 
   /**

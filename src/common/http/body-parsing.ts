@@ -68,7 +68,23 @@ export function rejectHostileBodies(req: Request, _res: Response, next: NextFunc
 }
 
 /**
- * A request that carries a body must say it is JSON: anything else would
+ * The routes that take an image upload (multipart/form-data, parsed by
+ * MultipartUpload with its own size limit). Paths are matched the way the
+ * router matches them: any letter case, an optional trailing slash.
+ */
+const MULTIPART_ROUTES: readonly { method: string; path: RegExp }[] = [
+  { method: 'PUT', path: /^\/users\/me\/avatar\/?$/i },
+  // wx.uploadFile always POSTs.
+  { method: 'POST', path: /^\/users\/me\/avatar\/?$/i },
+  { method: 'POST', path: /^\/auth\/wechat\/register\/?$/i },
+];
+
+function acceptsMultipart(req: Request): boolean {
+  return MULTIPART_ROUTES.some((route) => route.method === req.method && route.path.test(req.path));
+}
+
+/**
+ * A request that carries a body must say it is JSON (multipart/form-data on MULTIPART_ROUTES): anything else would
  * reach the route as an empty body and fail with a misleading message.
  */
 export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
@@ -82,7 +98,11 @@ export function requireJsonBody(req: Request, _res: Response, next: NextFunction
   }
   const hasBody =
     req.header('transfer-encoding') !== undefined || Number(req.header('content-length') ?? 0) > 0;
-  if (hasBody && !req.is('application/json')) {
+  if (
+    hasBody &&
+    !req.is('application/json') &&
+    !(acceptsMultipart(req) && req.is('multipart/form-data'))
+  ) {
     return next(new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
   }
   next();

@@ -5,6 +5,8 @@ import { PerAppWechatAccounts1764400000000 } from './1764400000000-PerAppWechatA
 import { WechatIdentities1764500000000 } from './1764500000000-WechatIdentities';
 import { RefreshFamilyStart1764600000000 } from './1764600000000-RefreshFamilyStart';
 import { ForceRefreshLimiter1764700000000 } from './1764700000000-ForceRefreshLimiter';
+import { AccountStatus1764800000000 } from './1764800000000-AccountStatus';
+import { CreateAvatars1764900000000 } from './1764900000000-CreateAvatars';
 
 import type { MigrationConfig } from '../../config/load-config';
 
@@ -21,4 +23,6 @@ export const migrationsFor = (config: MigrationConfig = {}) => [
   WechatIdentities1764500000000,
   RefreshFamilyStart1764600000000,
   ForceRefreshLimiter1764700000000,
+  AccountStatus1764800000000,
+  CreateAvatars1764900000000,
 ];

@@ -7,6 +7,8 @@ const MESSAGES = {
   REGISTRATION_TICKET_INVALID: '注册已过期，请重新登录',
   PHONE_ALREADY_REGISTERED: '该手机号已注册，请直接登录',
   VALIDATION_FAILED: '昵称或头像不符合要求',
+  AVATAR_INVALID: '头像图片无法识别，请换一张',
+  PAYLOAD_TOO_LARGE: '头像图片太大，请换一张',
   // WeChat's content security refused the nickname: nothing was created, the ticket still works.
   NICKNAME_REJECTED: '该昵称未通过微信内容安全检查，请换一个',
 };
@@ -60,22 +62,25 @@ Component({
       }
       if (this.data.submitting) return Promise.resolve();
       const form = { registrationTicket: this.data.registrationTicket, nickname };
-      // The backend accepts an avatarUrl only on WeChat's avatar hosts (or one it
-      // issued). chooseAvatar gives a local temporary file: a real app uploads it
-      // first (wx.uploadFile). This sample sends the avatar only when it already
-      // is a WeChat avatar URL.
-      if (/^https:\/\/(thirdwx|wx)\.qlogo\.cn\//.test(this.data.avatarUrl)) {
-        form.avatarUrl = this.data.avatarUrl;
-      }
+      // chooseAvatar gives a temporary local file (wxfile://…, http://tmp/…): it
+      // goes up with the registration itself (wx.uploadFile, file part `avatar`).
+      // A WeChat avatar URL (older clients) is sent as avatarUrl.
+      const avatar = this.data.avatarUrl;
+      const isWechatUrl = /^https:\/\/(thirdwx|wx)\.qlogo\.cn\//.test(avatar);
+      if (isWechatUrl) form.avatarUrl = avatar;
+      const avatarFile = avatar && !isWechatUrl ? avatar : '';
 
       this.setData({ submitting: true });
       return auth
-        .register(form)
+        .register(form, avatarFile)
         .then(() => wx.reLaunch({ url: HOME }))
         .catch((err) => {
           this.setData({ submitting: false });
           wx.showToast({ title: MESSAGES[err.code] || '注册失败，请稍后再试', icon: 'none' });
-          // Keep the form (and the ticket): only the nickname has to change.
+          // Keep the form (and the ticket): only the nickname or the picture has to change.
+          if (err.code === 'AVATAR_INVALID' || err.code === 'PAYLOAD_TOO_LARGE') {
+            this.setData({ avatarUrl: '' });
+          }
           if (err.code === 'NICKNAME_REJECTED') {
             this.setData({ nicknameError: MESSAGES.NICKNAME_REJECTED });
           }
