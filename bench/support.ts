@@ -1,5 +1,5 @@
 /** Small helpers shared by the benchmark's scripts and child processes. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 /** `--name value` or `--name=value` from the command line. */
 export function argValue(name: string, argv = process.argv): string | undefined {
@@ -55,4 +55,26 @@ export function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
     }
   }
   return kb / 1024;
+}
+
+/**
+ * Sets the nice of this session's autogroup (--nice of bench/soak.ts and
+ * bench/scale-out.ts): with the kernel's autogroups on, CPU is shared between
+ * sessions before a process's own nice counts. Returns how to put it back.
+ */
+export function raiseSessionPriority(nice: number): () => void {
+  const file = '/proc/self/autogroup';
+  try {
+    const before = /nice (-?\d+)/.exec(readFileSync(file, 'utf8'))?.[1] ?? '0';
+    writeFileSync(file, String(nice));
+    return () => {
+      try {
+        writeFileSync(file, before);
+      } catch {
+        // the session is gone
+      }
+    };
+  } catch {
+    return () => undefined;
+  }
 }

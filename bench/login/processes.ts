@@ -110,6 +110,8 @@ export async function startApp(
   databaseUrl: string,
   name: string,
   wait: 'ready' | 'none',
+  /** More environment, e.g. REDIS_URL for several instances (bench/scale-out.ts). */
+  extraEnv: Record<string, string> = {},
 ): Promise<Started> {
   const logFile = join(work, `${name}.log`);
   const spawnedAt = Date.now();
@@ -136,6 +138,7 @@ export async function startApp(
       RATE_LIMIT_AUTH_PER_MIN: RATE_LIMIT,
       ...(CLIENTS > 0 ? { TRUST_PROXY: 'true' } : {}),
       ...(APP_NODE_OPTIONS ? { NODE_OPTIONS: APP_NODE_OPTIONS } : {}),
+      ...extraEnv,
     },
   });
   const child: Child = {

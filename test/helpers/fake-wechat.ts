@@ -32,6 +32,8 @@ export interface FakeWechatOptions {
   recordCalls?: boolean;
   /** How long an idle keep-alive connection stays open (Node's default otherwise). */
   keepAliveTimeoutMs?: number;
+  /** Lifetime of the access tokens it hands out, in seconds (WeChat's 7200 by default). */
+  tokenTtlSec?: number;
   /** Extra routes by exact path (a benchmark's control API): answered at once, never recorded. */
   routes?: Record<string, (url: URL, res: ServerResponse) => void>;
 }

@@ -13,15 +13,19 @@ export interface TestDatabase {
 
 /**
  * A database of its own for one test file: a fresh SQLite file by default, or,
- * when E2E_MYSQL_URL names a MySQL/MariaDB server (`mariadb://root@127.0.0.1:3306/`),
- * a new `wxlogin_test_<random>` database there, dropped afterwards.
+ * when E2E_MYSQL_URL (or `mysqlUrl`, for a benchmark) names a MySQL/MariaDB server
+ * (`mariadb://root@127.0.0.1:3306/`), a new `<prefix>_<random>` database there,
+ * dropped afterwards.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const given = harnessEnvironment().mysqlUrl;
+export async function createTestDatabase(
+  mysqlUrl = harnessEnvironment().mysqlUrl,
+  prefix = 'wxlogin_test',
+): Promise<TestDatabase> {
+  const given = mysqlUrl;
   if (given) {
     // mysql2 itself only speaks mysql://; the app gets the scheme as given.
     const server = given.replace(/^mariadb:/, 'mysql:');
-    const name = `wxlogin_test_${randomBytes(6).toString('hex')}`;
+    const name = `${prefix}_${randomBytes(6).toString('hex')}`;
     const admin = await createConnection(server);
     await admin.query(
       `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,

@@ -22,9 +22,11 @@ export class SimulatedTokens {
   private readonly tokens = new Map<string, IssuedToken>();
   private readonly stableTokens = new Map<string, string>();
 
+  /** `ttlSec`: the lifetime of a new token (WeChat's 7200 s; a soak run shortens it to see several renewals). */
   constructor(
     private readonly clock: { now(): number },
     private readonly secrets: ReadonlyMap<string, string>,
+    private readonly ttlSec = TOKEN_TTL_SEC,
   ) {}
 
   classic(query: Record<string, string>): SimulatorAnswer {
@@ -37,7 +39,7 @@ export class SimulatedTokens {
         issued.expiresAt = Math.min(issued.expiresAt, overlapEnd);
       }
     }
-    return ok({ access_token: this.issue(query.appid, 'classic'), expires_in: TOKEN_TTL_SEC });
+    return ok({ access_token: this.issue(query.appid, 'classic'), expires_in: this.ttlSec });
   }
 
   stable(body: Record<string, unknown>): SimulatorAnswer {
@@ -83,7 +85,7 @@ export class SimulatedTokens {
 
   private issue(appId: string, kind: IssuedToken['kind']): string {
     const token = `sim_${randomBytes(24).toString('base64url')}`;
-    this.tokens.set(token, { appId, kind, expiresAt: this.clock.now() + TOKEN_TTL_SEC * 1000 });
+    this.tokens.set(token, { appId, kind, expiresAt: this.clock.now() + this.ttlSec * 1000 });
     return token;
   }
 }

@@ -114,3 +114,27 @@ describe('WechatSimulator tokens and faults', () => {
     expect(classic()).toMatchObject({ errcode: 0 });
   });
 });
+
+describe('WechatSimulator with a short token lifetime (tokenTtlSec)', () => {
+  it('hands out tokens that live tokenTtlSec, and renews the stable one only in its last 5 minutes', () => {
+    const clock = new FixedClock();
+    const simulator = new WechatSimulator(clock, [APP], { tokenTtlSec: 600 });
+    const credentials = { grant_type: 'client_credential', appid: APP.appId, secret: APP.secret };
+    const stable = () =>
+      simulator.handle({
+        method: 'POST',
+        path: '/cgi-bin/stable_token',
+        query: {},
+        body: credentials,
+      }).body;
+
+    const first = stable();
+    expect(first).toMatchObject({ expires_in: 600 });
+    clock.advance(600_000 - TOKEN_OVERLAP_MS - 1000);
+    expect(stable()).toMatchObject({ access_token: first.access_token, expires_in: 301 });
+    clock.advance(2000);
+    const renewed = stable();
+    expect(renewed.access_token).not.toBe(first.access_token);
+    expect(renewed).toMatchObject({ expires_in: 600 });
+  });
+});

@@ -57,16 +57,16 @@ export class WechatSimulator {
   private lastSweep = 0;
   private readonly contentCheck: SimulatedContentCheck;
 
-  /** `options.riskyWords`: what msg_sec_check calls risky (default `违禁词`). */
+  /** `options.riskyWords`: what msg_sec_check calls risky (default `违禁词`); `tokenTtlSec`: access-token lifetime (default 7200). */
   constructor(
     private readonly clock: { now(): number },
     apps: readonly { appId: string; secret: string }[],
-    options: { riskyWords?: readonly string[] } = {},
+    options: { riskyWords?: readonly string[]; tokenTtlSec?: number } = {},
   ) {
     if (apps.length === 0) throw new Error('the simulator needs at least one app');
     this.secrets = new Map(apps.map((app) => [app.appId, app.secret]));
     this.contentCheck = new SimulatedContentCheck(clock, options.riskyWords ?? ['违禁词']);
-    this.tokens = new SimulatedTokens(clock, this.secrets);
+    this.tokens = new SimulatedTokens(clock, this.secrets, options.tokenTtlSec);
   }
 
   /** `13800138000` or `+8613800138000`; countryCode defaults to 86. */
