@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics (text format)
+         * @description Logins by outcome, WeChat calls by endpoint and errcode with latency, token fetches and force refreshes by app, request duration by route template, rate-limit refusals and the process metrics. Needs `Authorization: Bearer <ADMIN_TOKEN>` when ADMIN_TOKEN is set; open otherwise (keep it off the public edge). 404 with METRICS_ENABLED=false.
+         */
+        get: operations["MetricsController_scrape"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users/me": {
         parameters: {
             query?: never;
@@ -15,7 +35,11 @@ export interface paths {
         get: operations["UsersController_me"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete the account (注销)
+         * @description Erases the phone, nickname, avatar and WeChat bindings and every session; only an anonymised record (user id, time, requester) is kept. Access tokens are refused (401 UNAUTHORIZED) within seconds on every instance. The phone can register again as a new user; silent login with the old WeChat account answers 404 WECHAT_ACCOUNT_NOT_BOUND.
+         */
+        delete: operations["AccountController_delete"];
         options?: never;
         head?: never;
         /**
@@ -23,6 +47,30 @@ export interface paths {
          * @description A new nickname goes through WeChat's content security (msg_sec_check) as written by the user's openid in the calling mini-program; risky → 422 NICKNAME_REJECTED and nothing is changed.
          */
         patch: operations["UsersController_update"];
+        trace?: never;
+    };
+    "/users/me/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload a new avatar (the file of the chooseAvatar button)
+         * @description `multipart/form-data` with one file part, whatever its name (`wx.uploadFile({ name })`; `file` by convention): JPEG, PNG, WebP or GIF (first frame), at most AVATAR_MAX_BYTES (2 MiB by default). The image is decoded and re-encoded (at most 640×640, EXIF/GPS and every other metadata dropped) and served at the new `avatarUrl`; the previous upload is deleted (its URL answers 404).
+         */
+        put: operations["UsersController_replaceAvatar"];
+        /**
+         * Upload a new avatar, as wx.uploadFile sends it (POST)
+         * @description `multipart/form-data` with one file part, whatever its name (`wx.uploadFile({ name })`; `file` by convention): JPEG, PNG, WebP or GIF (first frame), at most AVATAR_MAX_BYTES (2 MiB by default). The image is decoded and re-encoded (at most 640×640, EXIF/GPS and every other metadata dropped) and served at the new `avatarUrl`; the previous upload is deleted (its URL answers 404). Same as PUT /users/me/avatar: `wx.uploadFile` cannot send PUT.
+         */
+        post: operations["UsersController_uploadAvatar"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/auth/wechat/phone-login": {
@@ -77,6 +125,8 @@ export interface paths {
         /**
          * Register the phone a registration ticket vouches for
          * @description The ticket is single-use. The new user is logged in at once. The nickname goes through WeChat's content security (msg_sec_check); risky → 422 NICKNAME_REJECTED, nothing is created and the ticket stays usable.
+         *
+         *     JSON, or `multipart/form-data` with the same fields as text fields and the avatar image as file part `avatar` (what `wx.uploadFile({ name: 'avatar', formData: { registrationTicket, nickname, loginCode } })` sends): the image is checked and re-encoded as by PUT /users/me/avatar. A refused image (413, 422 AVATAR_INVALID) or nickname creates nothing and leaves the ticket usable.
          */
         post: operations["AuthController_register"];
         delete?: never;
@@ -143,6 +193,86 @@ export interface paths {
          * @description For the original sample front end, whose `wx.request` reads `res.data.data`. Its `methods: 'POST'` typo means it really sends GET with `?code=`, so both GET and POST work, with or without a trailing slash. Errors use the same HTTP status as POST /auth/wechat/phone-login, as `{ data: { code, msg, errorCode } }` (`errorCode` is the main route's `code`); a 404 also carries `phoneNumber`, `purePhoneNumber`, `countryCode` and `registrationTicket`. New clients should use /auth/wechat/phone-login.
          */
         post: operations["LegacyPhoneController_viaBody"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change the phone number
+         * @description With a fresh getPhoneNumber code for the new number. 409 PHONE_ALREADY_REGISTERED when another user has it (of two users claiming one number at once, exactly one gets it). The old number is free at once: it can register as a new user.
+         */
+        put: operations["AccountController_changePhone"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The user's live sessions, one per logged-in device
+         * @description Newest use first. `device` is a label parsed from the User-Agent of the login (never the IP); `current` marks the session of this access token.
+         */
+        get: operations["AccountController_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Sign one device out
+         * @description That session's refresh tokens stop working at once; an access token it already holds lives out its short lifetime (JWT_ACCESS_TTL), as after a logout.
+         */
+        delete: operations["AccountController_signOut"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything stored about the user
+         * @description Profile, phone, WeChat bindings (appid, openid, unionid) and every stored session with its metadata. Never a token, a token hash or a secret.
+         */
+        get: operations["AccountController_export"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -246,6 +376,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/avatars/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An uploaded avatar (the path of a user’s avatarUrl)
+         * @description Public, like any profile picture. The name changes whenever the image does, so the answer may be cached forever (`Cache-Control: public, max-age=31536000, immutable`); `If-None-Match` with the ETag → 304. A replaced or deleted avatar → 404.
+         */
+        get: operations["AvatarsController_serve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -262,7 +412,7 @@ export interface components {
              * @description Stable and machine-readable: switch on this, never on `message`.
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "INVALID_JSON" | "UNKNOWN_APPID" | "REQUEST_REJECTED" | "UNAUTHORIZED" | "WECHAT_CODE_INVALID" | "REGISTRATION_TICKET_INVALID" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_EXPIRED" | "REFRESH_TOKEN_REUSED" | "WECHAT_USER_BLOCKED" | "USER_BLOCKED" | "PHONE_NOT_REGISTERED" | "WECHAT_ACCOUNT_NOT_BOUND" | "NOT_FOUND" | "PHONE_ALREADY_REGISTERED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "NICKNAME_REJECTED" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "WECHAT_BAD_RESPONSE" | "WECHAT_UNAVAILABLE" | "WECHAT_MISCONFIGURED" | "DATABASE_UNAVAILABLE";
+            code: "VALIDATION_FAILED" | "INVALID_JSON" | "UNKNOWN_APPID" | "REQUEST_REJECTED" | "UNAUTHORIZED" | "ADMIN_TOKEN_INVALID" | "WECHAT_CODE_INVALID" | "REGISTRATION_TICKET_INVALID" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_EXPIRED" | "REFRESH_TOKEN_REUSED" | "WECHAT_USER_BLOCKED" | "USER_BLOCKED" | "PHONE_NOT_REGISTERED" | "WECHAT_ACCOUNT_NOT_BOUND" | "NOT_FOUND" | "SESSION_NOT_FOUND" | "USER_NOT_FOUND" | "PHONE_ALREADY_REGISTERED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "NICKNAME_REJECTED" | "AVATAR_INVALID" | "TOO_MANY_REQUESTS" | "FORCE_REFRESH_LIMITED" | "INTERNAL_ERROR" | "WECHAT_BAD_RESPONSE" | "WECHAT_UNAVAILABLE" | "WECHAT_MISCONFIGURED" | "DATABASE_UNAVAILABLE";
             /** @example code must be a non-empty string */
             message: string;
             /**
@@ -285,7 +435,10 @@ export interface components {
             countryCode: string;
             /** @example 小明 */
             nickname: string | null;
-            /** @example https://thirdwx.qlogo.cn/avatar.png */
+            /**
+             * @description An avatar uploaded here (`/avatars/…`, absolute when the server has PUBLIC_BASE_URL), or a WeChat avatar URL.
+             * @example https://api.example.com/avatars/3f0c6e2a9b7d41c5a8e0f1d2c3b4a5968778695a.jpg
+             */
             avatarUrl: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -373,7 +526,7 @@ export interface components {
             /** @description A fresh `wx.login()` code. Single-use, 5 minutes. */
             loginCode: string;
         };
-        RegisterDto: {
+        RegisterFormDto: {
             /**
              * @description Trimmed, then 1–32 characters counted as Unicode code points (a Chinese character or a simple emoji is one; a flag or a family emoji is several). Control and bidirectional-formatting characters are refused, and so is a nickname with nothing visible.
              * @example 小明
@@ -388,6 +541,11 @@ export interface components {
             registrationTicket: string;
             /** @description A fresh `wx.login()` code, to bind the WeChat account for silent login (not needed if phone-login already had one: the ticket carries it). It never fails the registration: when it cannot be bound the answer says `wechatAccountBound: false`. */
             loginCode?: string;
+            /**
+             * Format: binary
+             * @description multipart/form-data only: the avatar image (JPEG, PNG, WebP or GIF, at most AVATAR_MAX_BYTES), file part `avatar`.
+             */
+            avatar?: string;
         };
         RefreshDto: {
             /** @description The refresh token of the last login or refresh. */
@@ -428,7 +586,7 @@ export interface components {
              * @description The main route's `code`: switch on this, never on `msg`.
              * @enum {string}
              */
-            errorCode: "VALIDATION_FAILED" | "INVALID_JSON" | "UNKNOWN_APPID" | "REQUEST_REJECTED" | "UNAUTHORIZED" | "WECHAT_CODE_INVALID" | "REGISTRATION_TICKET_INVALID" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_EXPIRED" | "REFRESH_TOKEN_REUSED" | "WECHAT_USER_BLOCKED" | "USER_BLOCKED" | "PHONE_NOT_REGISTERED" | "WECHAT_ACCOUNT_NOT_BOUND" | "NOT_FOUND" | "PHONE_ALREADY_REGISTERED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "NICKNAME_REJECTED" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "WECHAT_BAD_RESPONSE" | "WECHAT_UNAVAILABLE" | "WECHAT_MISCONFIGURED" | "DATABASE_UNAVAILABLE";
+            errorCode: "VALIDATION_FAILED" | "INVALID_JSON" | "UNKNOWN_APPID" | "REQUEST_REJECTED" | "UNAUTHORIZED" | "ADMIN_TOKEN_INVALID" | "WECHAT_CODE_INVALID" | "REGISTRATION_TICKET_INVALID" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_EXPIRED" | "REFRESH_TOKEN_REUSED" | "WECHAT_USER_BLOCKED" | "USER_BLOCKED" | "PHONE_NOT_REGISTERED" | "WECHAT_ACCOUNT_NOT_BOUND" | "NOT_FOUND" | "SESSION_NOT_FOUND" | "USER_NOT_FOUND" | "PHONE_ALREADY_REGISTERED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "NICKNAME_REJECTED" | "AVATAR_INVALID" | "TOO_MANY_REQUESTS" | "FORCE_REFRESH_LIMITED" | "INTERNAL_ERROR" | "WECHAT_BAD_RESPONSE" | "WECHAT_UNAVAILABLE" | "WECHAT_MISCONFIGURED" | "DATABASE_UNAVAILABLE";
             /** @example c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11 */
             requestId: string;
             /** @description VALIDATION_FAILED: each problem. */
@@ -487,6 +645,124 @@ export interface components {
             code: string;
             /** @description A fresh `wx.login()` code, bound as with POST /auth/wechat/phone-login (never fails the login; see `wechatAccountBound`). */
             loginCode?: string;
+        };
+        ChangePhoneDto: {
+            /** @description A fresh code of `<button open-type="getPhoneNumber">` (or getRealtimePhoneNumber) for the new number. Single-use, 5 minutes. */
+            code: string;
+        };
+        DeviceSessionDto: {
+            /**
+             * Format: uuid
+             * @description What DELETE /users/me/sessions/{id} takes.
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description The login.
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description The login or its last refresh.
+             */
+            lastUsedAt: string;
+            /**
+             * Format: date-time
+             * @description When it ends unless refreshed before (never past SESSION_MAX_AGE from the login).
+             */
+            expiresAt: string;
+            /** @description The session of the access token making this request. */
+            current: boolean;
+            /**
+             * @description From the login's User-Agent: the WeChat client, platform and phone model; null without one.
+             * @example WeChat iOS (iPhone)
+             */
+            device: string | null;
+        };
+        ExportedUserDto: {
+            /** @example 1f0c7c52-8d0e-4a4b-b6f1-2b0c1a6e9d3f */
+            id: string;
+            /**
+             * @description E.164.
+             * @example +8613800138000
+             */
+            phoneNumber: string;
+            /** @example 13800138000 */
+            purePhoneNumber: string;
+            /** @example 86 */
+            countryCode: string;
+            /** @example 小明 */
+            nickname: string | null;
+            /**
+             * @description An avatar uploaded here (`/avatars/…`, absolute when the server has PUBLIC_BASE_URL), or a WeChat avatar URL.
+             * @example https://api.example.com/avatars/3f0c6e2a9b7d41c5a8e0f1d2c3b4a5968778695a.jpg
+             */
+            avatarUrl: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastLoginAt: string | null;
+            /** @description The WeChat Open Platform unionid, when WeChat gave one. */
+            unionid: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            blockedAt: string | null;
+            blockedReason: string | null;
+        };
+        ExportedWechatAccountDto: {
+            /** @example wx1234567890abcdef */
+            appId: string;
+            /** @example o6_bmjrPTlm6_2sgVt7hMZOPfL2M */
+            openid: string;
+            unionid: string | null;
+            /** Format: date-time */
+            boundAt: string;
+        };
+        ExportedSessionDto: {
+            /**
+             * Format: uuid
+             * @description What DELETE /users/me/sessions/{id} takes.
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description The login.
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description The login or its last refresh.
+             */
+            lastUsedAt: string;
+            /**
+             * Format: date-time
+             * @description When it ends unless refreshed before (never past SESSION_MAX_AGE from the login).
+             */
+            expiresAt: string;
+            /** @description The session of the access token making this request. */
+            current: boolean;
+            /**
+             * @description From the login's User-Agent: the WeChat client, platform and phone model; null without one.
+             * @example WeChat iOS (iPhone)
+             */
+            device: string | null;
+            /** @description Still usable (neither signed out nor expired). */
+            live: boolean;
+            /**
+             * Format: date-time
+             * @description When it was signed out.
+             */
+            revokedAt: string | null;
+        };
+        AccountExportDto: {
+            /** Format: date-time */
+            exportedAt: string;
+            user: components["schemas"]["ExportedUserDto"];
+            /** @description One per mini-program. */
+            wechatAccounts: components["schemas"]["ExportedWechatAccountDto"][];
+            /** @description Every login still stored, live or ended (ended ones are deleted by housekeeping). */
+            sessions: components["schemas"]["ExportedSessionDto"][];
         };
         LivenessDto: {
             /** @enum {string} */
@@ -598,6 +874,71 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    MetricsController_scrape: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description `ADMIN_TOKEN_INVALID`: An admin route (/admin/*, or /metrics when ADMIN_TOKEN is set) without the right `Authorization: Bearer <ADMIN_TOKEN>`. A user access token never opens them. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "ADMIN_TOKEN_INVALID",
+                     *       "message": "An admin route (/admin/*, or /metrics when ADMIN_TOKEN is set) without the right `Authorization: Bearer <ADMIN_TOKEN>`. A user access token never opens them.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 401;
+                        /** @enum {string} */
+                        code?: "ADMIN_TOKEN_INVALID";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Rate limit reached (ours, or WeChat 45011). See Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "TOO_MANY_REQUESTS",
+                     *       "message": "Rate limit reached (ours, or WeChat 45011). See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 429;
+                        /** @enum {string} */
+                        code?: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+        };
+    };
     UsersController_me: {
         parameters: {
             query?: never;
@@ -635,6 +976,139 @@ export interface operations {
                         statusCode?: 401;
                         /** @enum {string} */
                         code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Rate limit reached (ours, or WeChat 45011). See Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "TOO_MANY_REQUESTS",
+                     *       "message": "Rate limit reached (ours, or WeChat 45011). See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 429;
+                        /** @enum {string} */
+                        code?: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected server error. The log has details under the requestId. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "message": "An unexpected server error. The log has details under the requestId.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 500;
+                        /** @enum {string} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database did not answer in time. See Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "message": "The database did not answer in time. See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 503;
+                        /** @enum {string} */
+                        code?: "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    AccountController_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `UNAUTHORIZED`: No, invalid or expired Bearer access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "UNAUTHORIZED",
+                     *       "message": "No, invalid or expired Bearer access token.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description `USER_BLOCKED`: The operator of this service blocked this account: every login path, refresh and Bearer route refuses it (access tokens within seconds) until it is unblocked. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "code": "USER_BLOCKED",
+                     *       "message": "The operator of this service blocked this account: every login path, refresh and Bearer route refuses it (access tokens within seconds) until it is unblocked.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 403;
+                        /** @enum {string} */
+                        code?: "USER_BLOCKED";
                     };
                 };
             };
@@ -785,7 +1259,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB. */
+            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -796,7 +1270,7 @@ export interface operations {
                      *       "statusCode": 413,
                      *       "error": "Payload Too Large",
                      *       "code": "PAYLOAD_TOO_LARGE",
-                     *       "message": "The body is over 16 KiB.",
+                     *       "message": "The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES.",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -808,7 +1282,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json. */
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -819,7 +1293,7 @@ export interface operations {
                      *       "statusCode": 415,
                      *       "error": "Unsupported Media Type",
                      *       "code": "UNSUPPORTED_MEDIA_TYPE",
-                     *       "message": "The body is not application/json.",
+                     *       "message": "The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration).",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -851,6 +1325,440 @@ export interface operations {
                         statusCode?: 422;
                         /** @enum {string} */
                         code?: "NICKNAME_REJECTED";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Rate limit reached (ours, or WeChat 45011). See Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "TOO_MANY_REQUESTS",
+                     *       "message": "Rate limit reached (ours, or WeChat 45011). See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 429;
+                        /** @enum {string} */
+                        code?: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected server error. The log has details under the requestId. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "message": "An unexpected server error. The log has details under the requestId.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 500;
+                        /** @enum {string} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database did not answer in time. See Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "message": "The database did not answer in time. See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 503;
+                        /** @enum {string} */
+                        code?: "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    UsersController_replaceAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The image.
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /**
+             * @description `VALIDATION_FAILED`: The body or query is malformed, has a wrong type, or has unknown fields.
+             *
+             *     `REQUEST_REJECTED`: The request cannot be processed as sent (wrong method, malformed framing).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "message": "The body or query is malformed, has a wrong type, or has unknown fields.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 400;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "REQUEST_REJECTED";
+                    };
+                };
+            };
+            /** @description `UNAUTHORIZED`: No, invalid or expired Bearer access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "UNAUTHORIZED",
+                     *       "message": "No, invalid or expired Bearer access token.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "code": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 413;
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 415,
+                     *       "error": "Unsupported Media Type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "message": "The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration).",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 415;
+                        /** @enum {string} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `AVATAR_INVALID`: The uploaded avatar is not a JPEG, PNG, WebP or GIF image, cannot be decoded (damaged, truncated), or has more than 40 megapixels. Nothing was saved. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "code": "AVATAR_INVALID",
+                     *       "message": "The uploaded avatar is not a JPEG, PNG, WebP or GIF image, cannot be decoded (damaged, truncated), or has more than 40 megapixels. Nothing was saved.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 422;
+                        /** @enum {string} */
+                        code?: "AVATAR_INVALID";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Rate limit reached (ours, or WeChat 45011). See Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "TOO_MANY_REQUESTS",
+                     *       "message": "Rate limit reached (ours, or WeChat 45011). See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 429;
+                        /** @enum {string} */
+                        code?: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected server error. The log has details under the requestId. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "message": "An unexpected server error. The log has details under the requestId.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 500;
+                        /** @enum {string} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database did not answer in time. See Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "message": "The database did not answer in time. See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 503;
+                        /** @enum {string} */
+                        code?: "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    UsersController_uploadAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The image.
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /**
+             * @description `VALIDATION_FAILED`: The body or query is malformed, has a wrong type, or has unknown fields.
+             *
+             *     `REQUEST_REJECTED`: The request cannot be processed as sent (wrong method, malformed framing).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "message": "The body or query is malformed, has a wrong type, or has unknown fields.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 400;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "REQUEST_REJECTED";
+                    };
+                };
+            };
+            /** @description `UNAUTHORIZED`: No, invalid or expired Bearer access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "UNAUTHORIZED",
+                     *       "message": "No, invalid or expired Bearer access token.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "code": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 413;
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 415,
+                     *       "error": "Unsupported Media Type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "message": "The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration).",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 415;
+                        /** @enum {string} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `AVATAR_INVALID`: The uploaded avatar is not a JPEG, PNG, WebP or GIF image, cannot be decoded (damaged, truncated), or has more than 40 megapixels. Nothing was saved. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "code": "AVATAR_INVALID",
+                     *       "message": "The uploaded avatar is not a JPEG, PNG, WebP or GIF image, cannot be decoded (damaged, truncated), or has more than 40 megapixels. Nothing was saved.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 422;
+                        /** @enum {string} */
+                        code?: "AVATAR_INVALID";
                     };
                 };
             };
@@ -1010,7 +1918,7 @@ export interface operations {
                     "application/json": components["schemas"]["PhoneNotRegisteredDto"];
                 };
             };
-            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB. */
+            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1021,7 +1929,7 @@ export interface operations {
                      *       "statusCode": 413,
                      *       "error": "Payload Too Large",
                      *       "code": "PAYLOAD_TOO_LARGE",
-                     *       "message": "The body is over 16 KiB.",
+                     *       "message": "The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES.",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -1033,7 +1941,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json. */
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1044,7 +1952,7 @@ export interface operations {
                      *       "statusCode": 415,
                      *       "error": "Unsupported Media Type",
                      *       "code": "UNSUPPORTED_MEDIA_TYPE",
-                     *       "message": "The body is not application/json.",
+                     *       "message": "The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration).",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -1278,7 +2186,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB. */
+            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1289,7 +2197,7 @@ export interface operations {
                      *       "statusCode": 413,
                      *       "error": "Payload Too Large",
                      *       "code": "PAYLOAD_TOO_LARGE",
-                     *       "message": "The body is over 16 KiB.",
+                     *       "message": "The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES.",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -1301,7 +2209,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json. */
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1312,7 +2220,7 @@ export interface operations {
                      *       "statusCode": 415,
                      *       "error": "Unsupported Media Type",
                      *       "code": "UNSUPPORTED_MEDIA_TYPE",
-                     *       "message": "The body is not application/json.",
+                     *       "message": "The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration).",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -1436,7 +2344,8 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RegisterDto"];
+                "application/json": components["schemas"]["RegisterFormDto"];
+                "multipart/form-data": components["schemas"]["RegisterFormDto"];
             };
         };
         responses: {
@@ -1452,6 +2361,8 @@ export interface operations {
              * @description `VALIDATION_FAILED`: The body or query is malformed, has a wrong type, or has unknown fields.
              *
              *     `INVALID_JSON`: The request body is not valid JSON.
+             *
+             *     `REQUEST_REJECTED`: The request cannot be processed as sent (wrong method, malformed framing).
              *
              *     `UNKNOWN_APPID`: The X-WX-AppId header (or the servicewechat.com Referer) names no mini-program this backend serves, or several are served and none was named.
              */
@@ -1473,7 +2384,7 @@ export interface operations {
                         /** @enum {number} */
                         statusCode?: 400;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "INVALID_JSON" | "UNKNOWN_APPID";
+                        code?: "VALIDATION_FAILED" | "INVALID_JSON" | "REQUEST_REJECTED" | "UNKNOWN_APPID";
                     };
                 };
             };
@@ -1500,7 +2411,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `PHONE_ALREADY_REGISTERED`: A user with this phone number already exists. */
+            /** @description `PHONE_ALREADY_REGISTERED`: A user with this phone number already exists (on registration, or when changing to a number another user has). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1511,7 +2422,7 @@ export interface operations {
                      *       "statusCode": 409,
                      *       "error": "Conflict",
                      *       "code": "PHONE_ALREADY_REGISTERED",
-                     *       "message": "A user with this phone number already exists.",
+                     *       "message": "A user with this phone number already exists (on registration, or when changing to a number another user has).",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -1523,7 +2434,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB. */
+            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1534,7 +2445,7 @@ export interface operations {
                      *       "statusCode": 413,
                      *       "error": "Payload Too Large",
                      *       "code": "PAYLOAD_TOO_LARGE",
-                     *       "message": "The body is over 16 KiB.",
+                     *       "message": "The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES.",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -1546,7 +2457,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json. */
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1557,7 +2468,7 @@ export interface operations {
                      *       "statusCode": 415,
                      *       "error": "Unsupported Media Type",
                      *       "code": "UNSUPPORTED_MEDIA_TYPE",
-                     *       "message": "The body is not application/json.",
+                     *       "message": "The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration).",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -1569,7 +2480,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `NICKNAME_REJECTED`: WeChat's content security (msg_sec_check) called the nickname risky. Nothing was saved: ask for another nickname. */
+            /**
+             * @description `NICKNAME_REJECTED`: WeChat's content security (msg_sec_check) called the nickname risky. Nothing was saved: ask for another nickname.
+             *
+             *     `AVATAR_INVALID`: The uploaded avatar is not a JPEG, PNG, WebP or GIF image, cannot be decoded (damaged, truncated), or has more than 40 megapixels. Nothing was saved.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1588,7 +2503,7 @@ export interface operations {
                         /** @enum {number} */
                         statusCode?: 422;
                         /** @enum {string} */
-                        code?: "NICKNAME_REJECTED";
+                        code?: "NICKNAME_REJECTED" | "AVATAR_INVALID";
                     };
                 };
             };
@@ -1740,7 +2655,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB. */
+            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1751,7 +2666,7 @@ export interface operations {
                      *       "statusCode": 413,
                      *       "error": "Payload Too Large",
                      *       "code": "PAYLOAD_TOO_LARGE",
-                     *       "message": "The body is over 16 KiB.",
+                     *       "message": "The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES.",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -1763,7 +2678,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json. */
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1774,7 +2689,7 @@ export interface operations {
                      *       "statusCode": 415,
                      *       "error": "Unsupported Media Type",
                      *       "code": "UNSUPPORTED_MEDIA_TYPE",
-                     *       "message": "The body is not application/json.",
+                     *       "message": "The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration).",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -2103,7 +3018,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB. */
+            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2113,7 +3028,7 @@ export interface operations {
                      * @example {
                      *       "data": {
                      *         "code": 413,
-                     *         "msg": "The body is over 16 KiB.",
+                     *         "msg": "The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES.",
                      *         "errorCode": "PAYLOAD_TOO_LARGE",
                      *         "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *       }
@@ -2129,7 +3044,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json. */
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2139,7 +3054,7 @@ export interface operations {
                      * @example {
                      *       "data": {
                      *         "code": 415,
-                     *         "msg": "The body is not application/json.",
+                     *         "msg": "The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration).",
                      *         "errorCode": "UNSUPPORTED_MEDIA_TYPE",
                      *         "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *       }
@@ -2375,7 +3290,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB. */
+            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2385,7 +3300,7 @@ export interface operations {
                      * @example {
                      *       "data": {
                      *         "code": 413,
-                     *         "msg": "The body is over 16 KiB.",
+                     *         "msg": "The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES.",
                      *         "errorCode": "PAYLOAD_TOO_LARGE",
                      *         "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *       }
@@ -2401,7 +3316,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json. */
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2411,7 +3326,7 @@ export interface operations {
                      * @example {
                      *       "data": {
                      *         "code": 415,
-                     *         "msg": "The body is not application/json.",
+                     *         "msg": "The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration).",
                      *         "errorCode": "UNSUPPORTED_MEDIA_TYPE",
                      *         "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *       }
@@ -2539,6 +3454,705 @@ export interface operations {
             };
         };
     };
+    AccountController_changePhone: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The AppID of the calling mini-program. Optional when one app is configured; otherwise taken from the `https://servicewechat.com/{appid}/…` Referer WeChat sends, or 400 UNKNOWN_APPID. */
+                "X-WX-AppId"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePhoneDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /**
+             * @description `VALIDATION_FAILED`: The body or query is malformed, has a wrong type, or has unknown fields.
+             *
+             *     `INVALID_JSON`: The request body is not valid JSON.
+             *
+             *     `UNKNOWN_APPID`: The X-WX-AppId header (or the servicewechat.com Referer) names no mini-program this backend serves, or several are served and none was named.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "message": "The body or query is malformed, has a wrong type, or has unknown fields.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 400;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "INVALID_JSON" | "UNKNOWN_APPID";
+                    };
+                };
+            };
+            /**
+             * @description `WECHAT_CODE_INVALID`: WeChat rejected the code (40029/40163): wrong, expired (5 min) or already used. Ask the user to tap again.
+             *
+             *     `UNAUTHORIZED`: No, invalid or expired Bearer access token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "WECHAT_CODE_INVALID",
+                     *       "message": "WeChat rejected the code (40029/40163): wrong, expired (5 min) or already used. Ask the user to tap again.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 401;
+                        /** @enum {string} */
+                        code?: "WECHAT_CODE_INVALID" | "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description `USER_BLOCKED`: The operator of this service blocked this account: every login path, refresh and Bearer route refuses it (access tokens within seconds) until it is unblocked. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "code": "USER_BLOCKED",
+                     *       "message": "The operator of this service blocked this account: every login path, refresh and Bearer route refuses it (access tokens within seconds) until it is unblocked.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 403;
+                        /** @enum {string} */
+                        code?: "USER_BLOCKED";
+                    };
+                };
+            };
+            /** @description `PHONE_ALREADY_REGISTERED`: A user with this phone number already exists (on registration, or when changing to a number another user has). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "code": "PHONE_ALREADY_REGISTERED",
+                     *       "message": "A user with this phone number already exists (on registration, or when changing to a number another user has).",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 409;
+                        /** @enum {string} */
+                        code?: "PHONE_ALREADY_REGISTERED";
+                    };
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "code": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The body is over 16 KiB, or an uploaded avatar is over AVATAR_MAX_BYTES.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 413;
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 415,
+                     *       "error": "Unsupported Media Type",
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "message": "The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration).",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 415;
+                        /** @enum {string} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Rate limit reached (ours, or WeChat 45011). See Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "TOO_MANY_REQUESTS",
+                     *       "message": "Rate limit reached (ours, or WeChat 45011). See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 429;
+                        /** @enum {string} */
+                        code?: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected server error. The log has details under the requestId. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "message": "An unexpected server error. The log has details under the requestId.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 500;
+                        /** @enum {string} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `WECHAT_BAD_RESPONSE`: WeChat's answer was malformed, or its watermark.appid is not ours. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 502,
+                     *       "error": "Bad Gateway",
+                     *       "code": "WECHAT_BAD_RESPONSE",
+                     *       "message": "WeChat's answer was malformed, or its watermark.appid is not ours.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 502;
+                        /** @enum {string} */
+                        code?: "WECHAT_BAD_RESPONSE";
+                    };
+                };
+            };
+            /**
+             * @description `WECHAT_UNAVAILABLE`: WeChat is down, timed out, busy after a retry, or out of quota (45009). See Retry-After.
+             *
+             *     `WECHAT_MISCONFIGURED`: WeChat refused our credentials when we asked for an access token (on the token endpoints: 40001 wrong AppSecret, 40002, 40013 bad AppID, 40125 bad AppSecret, 40164 server IP not on the allow-list, 41002, 41004, 48001, 89503 server IP awaiting the admin's confirmation; on jscode2session: 40013/40125). An operator must fix it; the log names the fix. See Retry-After (the next attempt).
+             *
+             *     `DATABASE_UNAVAILABLE`: The database did not answer in time. See Retry-After.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "WECHAT_UNAVAILABLE",
+                     *       "message": "WeChat is down, timed out, busy after a retry, or out of quota (45009). See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 503;
+                        /** @enum {string} */
+                        code?: "WECHAT_UNAVAILABLE" | "WECHAT_MISCONFIGURED" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    AccountController_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceSessionDto"][];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No, invalid or expired Bearer access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "UNAUTHORIZED",
+                     *       "message": "No, invalid or expired Bearer access token.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description `USER_BLOCKED`: The operator of this service blocked this account: every login path, refresh and Bearer route refuses it (access tokens within seconds) until it is unblocked. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "code": "USER_BLOCKED",
+                     *       "message": "The operator of this service blocked this account: every login path, refresh and Bearer route refuses it (access tokens within seconds) until it is unblocked.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 403;
+                        /** @enum {string} */
+                        code?: "USER_BLOCKED";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Rate limit reached (ours, or WeChat 45011). See Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "TOO_MANY_REQUESTS",
+                     *       "message": "Rate limit reached (ours, or WeChat 45011). See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 429;
+                        /** @enum {string} */
+                        code?: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected server error. The log has details under the requestId. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "message": "An unexpected server error. The log has details under the requestId.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 500;
+                        /** @enum {string} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database did not answer in time. See Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "message": "The database did not answer in time. See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 503;
+                        /** @enum {string} */
+                        code?: "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    AccountController_signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A session id from GET /users/me/sessions. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `UNAUTHORIZED`: No, invalid or expired Bearer access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "UNAUTHORIZED",
+                     *       "message": "No, invalid or expired Bearer access token.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description `USER_BLOCKED`: The operator of this service blocked this account: every login path, refresh and Bearer route refuses it (access tokens within seconds) until it is unblocked. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "code": "USER_BLOCKED",
+                     *       "message": "The operator of this service blocked this account: every login path, refresh and Bearer route refuses it (access tokens within seconds) until it is unblocked.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 403;
+                        /** @enum {string} */
+                        code?: "USER_BLOCKED";
+                    };
+                };
+            };
+            /** @description `SESSION_NOT_FOUND`: No live session of this user has this id (unknown, already signed out or expired, or another user’s). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "code": "SESSION_NOT_FOUND",
+                     *       "message": "No live session of this user has this id (unknown, already signed out or expired, or another user’s).",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 404;
+                        /** @enum {string} */
+                        code?: "SESSION_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Rate limit reached (ours, or WeChat 45011). See Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "TOO_MANY_REQUESTS",
+                     *       "message": "Rate limit reached (ours, or WeChat 45011). See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 429;
+                        /** @enum {string} */
+                        code?: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected server error. The log has details under the requestId. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "message": "An unexpected server error. The log has details under the requestId.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 500;
+                        /** @enum {string} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database did not answer in time. See Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "message": "The database did not answer in time. See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 503;
+                        /** @enum {string} */
+                        code?: "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    AccountController_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountExportDto"];
+                };
+            };
+            /** @description `UNAUTHORIZED`: No, invalid or expired Bearer access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "UNAUTHORIZED",
+                     *       "message": "No, invalid or expired Bearer access token.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+            /** @description `USER_BLOCKED`: The operator of this service blocked this account: every login path, refresh and Bearer route refuses it (access tokens within seconds) until it is unblocked. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "code": "USER_BLOCKED",
+                     *       "message": "The operator of this service blocked this account: every login path, refresh and Bearer route refuses it (access tokens within seconds) until it is unblocked.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 403;
+                        /** @enum {string} */
+                        code?: "USER_BLOCKED";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Rate limit reached (ours, or WeChat 45011). See Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "TOO_MANY_REQUESTS",
+                     *       "message": "Rate limit reached (ours, or WeChat 45011). See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 429;
+                        /** @enum {string} */
+                        code?: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected server error. The log has details under the requestId. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "message": "An unexpected server error. The log has details under the requestId.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 500;
+                        /** @enum {string} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database did not answer in time. See Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "message": "The database did not answer in time. See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 503;
+                        /** @enum {string} */
+                        code?: "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
     HealthController_live: {
         parameters: {
             query?: never;
@@ -2640,7 +4254,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json. */
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2651,7 +4265,7 @@ export interface operations {
                      *       "statusCode": 415,
                      *       "error": "Unsupported Media Type",
                      *       "code": "UNSUPPORTED_MEDIA_TYPE",
-                     *       "message": "The body is not application/json.",
+                     *       "message": "The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration).",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -2718,7 +4332,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json. */
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2729,7 +4343,7 @@ export interface operations {
                      *       "statusCode": 415,
                      *       "error": "Unsupported Media Type",
                      *       "code": "UNSUPPORTED_MEDIA_TYPE",
-                     *       "message": "The body is not application/json.",
+                     *       "message": "The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration).",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -2791,7 +4405,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json. */
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2802,7 +4416,7 @@ export interface operations {
                      *       "statusCode": 415,
                      *       "error": "Unsupported Media Type",
                      *       "code": "UNSUPPORTED_MEDIA_TYPE",
-                     *       "message": "The body is not application/json.",
+                     *       "message": "The body is not application/json (multipart/form-data is accepted only by the avatar upload and registration).",
                      *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
                      *     }
                      */
@@ -2811,6 +4425,128 @@ export interface operations {
                         statusCode?: 415;
                         /** @enum {string} */
                         code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+        };
+    };
+    AvatarsController_serve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            /** @description Not modified: the ETag sent in If-None-Match is current. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `NOT_FOUND`: No such route or resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "code": "NOT_FOUND",
+                     *       "message": "No such route or resource.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 404;
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Rate limit reached (ours, or WeChat 45011). See Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "TOO_MANY_REQUESTS",
+                     *       "message": "Rate limit reached (ours, or WeChat 45011). See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 429;
+                        /** @enum {string} */
+                        code?: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `INTERNAL_ERROR`: An unexpected server error. The log has details under the requestId. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "INTERNAL_ERROR",
+                     *       "message": "An unexpected server error. The log has details under the requestId.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 500;
+                        /** @enum {string} */
+                        code?: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database did not answer in time. See Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "message": "The database did not answer in time. See Retry-After.",
+                     *       "requestId": "c0a8012e-5b7f-4a53-9f0a-3c7a2f9b1e11"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"] & {
+                        /** @enum {number} */
+                        statusCode?: 503;
+                        /** @enum {string} */
+                        code?: "DATABASE_UNAVAILABLE";
                     };
                 };
             };
