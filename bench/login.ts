@@ -173,7 +173,7 @@ async function main(): Promise<void> {
   };
   for (const connections of LEVELS) {
     await measureBoth({ connections }, (server) =>
-      connections === 1 ? 200 : rate[server] * Math.max(1, connections / 50),
+      connections === 1 ? 200 : rate[server as keyof typeof rate] * Math.max(1, connections / 50),
     );
   }
   const top = Math.max(...LEVELS);

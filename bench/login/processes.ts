@@ -109,6 +109,7 @@ export async function startApp(
   databaseUrl: string,
   name: string,
   wait: 'ready' | 'none',
+  variant: { mainJs?: string; nodeFlags?: string[] } = {},
 ): Promise<Started> {
   const logFile = join(work, `${name}.log`);
   const spawnedAt = Date.now();
@@ -116,8 +117,8 @@ export async function startApp(
   // A clean environment (no REDIS_URL or .env from the shell), and a working
   // directory with no .env in it.
   const app = await launchApp({
-    mainJs: join(APP_ROOT, 'dist/main.js'),
-    nodeArgs: [...PROD_NODE_FLAGS, ...args],
+    mainJs: variant.mainJs ?? join(APP_ROOT, 'dist/main.js'),
+    nodeArgs: [...(variant.nodeFlags ?? PROD_NODE_FLAGS), ...args],
     cwd: work,
     logFile,
     // Registered as a child before waiting, so an interrupted start is killed too.
