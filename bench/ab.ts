@@ -10,10 +10,12 @@
  *   --b <path>          main.js of build B (default dist/main.js: then set flags apart)
  *   --a-flags "<f…>"    node flags of A (default: those of `npm run start:prod`)
  *   --b-flags "<f…>"    node flags of B (default: those of `npm run start:prod`)
+ *   --c <path>, --c-flags "<f…>"   an optional third build C, measured the same way
  *   --pairs <n>         rounds per level (default 3); each round measures A, B and the
  *                       reference, the order of A and B alternating between rounds
  *   --levels, --duration, --users, --clients, --latency: as in bench/login.ts
  *
+ * (With C, each round runs the builds in a rotated order: A B C, B C A, C A B.)
  * A build to compare with is a copy of dist/ kept inside the checkout (so it
  * resolves node_modules), e.g. `cp -r dist .bench-builds/base`.
  * Prints every measurement, then per build the medians over the rounds:
@@ -44,16 +46,19 @@ const flagsOf = (name: string) => {
   const value = argValue(name);
   return value === undefined ? PROD_NODE_FLAGS : value.split(/\s+/).filter(Boolean);
 };
-const VARIANTS = {
-  A: {
-    mainJs: resolve(argValue('--a') ?? join(ROOT, 'dist/main.js')),
-    nodeFlags: flagsOf('--a-flags'),
-  },
-  B: {
-    mainJs: resolve(argValue('--b') ?? join(ROOT, 'dist/main.js')),
-    nodeFlags: flagsOf('--b-flags'),
-  },
+type Build = 'A' | 'B' | 'C';
+const variantOf = (name: 'a' | 'b' | 'c') => ({
+  mainJs: resolve(argValue(`--${name}`) ?? join(ROOT, 'dist/main.js')),
+  nodeFlags: flagsOf(`--${name}-flags`),
+});
+const VARIANTS: Partial<Record<Build, ReturnType<typeof variantOf>>> = {
+  A: variantOf('a'),
+  B: variantOf('b'),
+  ...(argValue('--c') !== undefined || argValue('--c-flags') !== undefined
+    ? { C: variantOf('c') }
+    : {}),
 };
+const BUILDS = Object.keys(VARIANTS) as Build[];
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((x, y) => x - y);
@@ -86,12 +91,19 @@ async function main(): Promise<void> {
     main: `http://127.0.0.1:${mainPort}`,
     naive: `http://127.0.0.1:${naivePort}`,
   });
-  const apps: Record<'A' | 'B', Started> = {
-    A: await startApp(work, fake.urls.main, databaseUrl, 'app-a', 'ready', VARIANTS.A),
-    B: await startApp(work, fake.urls.main, databaseUrl, 'app-b', 'ready', VARIANTS.B),
-  };
-  log(`A: ${VARIANTS.A.mainJs} ${VARIANTS.A.nodeFlags.join(' ')}`);
-  log(`B: ${VARIANTS.B.mainJs} ${VARIANTS.B.nodeFlags.join(' ')}`);
+  const apps = {} as Record<Build, Started>;
+  for (const build of BUILDS) {
+    const variant = VARIANTS[build] as ReturnType<typeof variantOf>;
+    apps[build] = await startApp(
+      work,
+      fake.urls.main,
+      databaseUrl,
+      `app-${build}`,
+      'ready',
+      variant,
+    );
+    log(`${build}: ${variant.mainJs} ${variant.nodeFlags.join(' ')}`);
+  }
   await registerUsers(apps.A.url, fake);
   const refChild = spawnScript(
     'reference',
@@ -113,35 +125,40 @@ async function main(): Promise<void> {
     ],
     join(work, 'reference.log'),
   );
-  const reference = {
-    url: `http://127.0.0.1:${await listeningPort(refChild)}`,
-    pid: refChild.proc.pid as number,
+  const targets: Partial<Record<Server, { url: string; pid: number }>> = {
+    reference: {
+      url: `http://127.0.0.1:${await listeningPort(refChild)}`,
+      pid: refChild.proc.pid as number,
+    },
   };
-  const targets = {
-    A: { url: apps.A.url, pid: apps.A.child.proc.pid as number },
-    B: { url: apps.B.url, pid: apps.B.child.proc.pid as number },
-    reference,
-  };
-  const rate: Record<string, number> = {
-    A: await warmUp(targets.A.url, fake, 'main'),
-    B: await warmUp(targets.B.url, fake, 'main'),
-    reference: await warmUp(reference.url, fake, 'naive'),
-  };
+  for (const build of BUILDS) {
+    targets[build] = { url: apps[build].url, pid: apps[build].child.proc.pid as number };
+  }
+  const targetOf = (server: Server) => targets[server] as { url: string; pid: number };
+  const rate: Partial<Record<Server, number>> = {};
+  for (const server of [...BUILDS, 'reference'] as Server[]) {
+    rate[server] = await warmUp(
+      targetOf(server).url,
+      fake,
+      server === 'reference' ? 'naive' : 'main',
+    );
+  }
   const runs: Run[] = [];
-  const rounds: { level: number; round: number; runs: Partial<Record<Server, Run>> }[] = [];
+  const rounds: { level: number; runs: Partial<Record<Server, Run>> }[] = [];
   for (const connections of LEVELS) {
     for (let round = 0; round < PAIRS; round++) {
-      const order: Server[] = round % 2 === 0 ? ['A', 'B', 'reference'] : ['B', 'A', 'reference'];
-      const entry = { level: connections, round, runs: {} as Partial<Record<Server, Run>> };
+      // Rotate the builds' order from round to round, the reference last.
+      const shift = round % BUILDS.length;
+      const order: Server[] = [...BUILDS.slice(shift), ...BUILDS.slice(0, shift), 'reference'];
+      const entry = { level: connections, runs: {} as Partial<Record<Server, Run>> };
       for (const server of order) {
         log(`${connections} conns, round ${round + 1}/${PAIRS}: ${server}`);
-        const target = targets[server as 'A' | 'B' | 'reference'];
         const run = await measure(
           server,
-          target,
+          targetOf(server),
           fake,
           { connections },
-          rate[server] * Math.max(1, connections / 50),
+          (rate[server] ?? 100) * Math.max(1, connections / 50),
         );
         runs.push(run);
         entry.runs[server] = run;
@@ -149,14 +166,18 @@ async function main(): Promise<void> {
       rounds.push(entry);
     }
   }
-  const hwm = { A: hwmOf(targets.A.pid), B: hwmOf(targets.B.pid) };
-  for (const child of [refChild, apps.A.child, apps.B.child, fakeChild]) await stopChild(child);
+  const hwm = BUILDS.map((build) => `${build} ${hwmOf(targetOf(build).pid).toFixed(0)} MB`);
+  for (const child of [refChild, ...BUILDS.map((b) => apps[b].child), fakeChild]) {
+    await stopChild(child);
+  }
   rmSync(work, { recursive: true, force: true });
 
   const lines = [
     `A/B: ${PAIRS} rounds per level, ${DURATION_S} s each; fake latency ${LATENCY_MS} ms; ${USERS} users; client IPs ${CLIENTS > 0 ? CLIENTS : '1'}`,
-    `A = node ${VARIANTS.A.nodeFlags.join(' ')} ${VARIANTS.A.mainJs}`,
-    `B = node ${VARIANTS.B.nodeFlags.join(' ')} ${VARIANTS.B.mainJs}`,
+    ...BUILDS.map((build) => {
+      const variant = VARIANTS[build] as ReturnType<typeof variantOf>;
+      return `${build} = node ${variant.nodeFlags.join(' ')} ${variant.mainJs}`;
+    }),
     '',
     ...table(runs),
     '',
@@ -164,7 +185,7 @@ async function main(): Promise<void> {
   ];
   for (const connections of LEVELS) {
     const at = rounds.filter((r) => r.level === connections);
-    for (const server of ['A', 'B'] as const) {
+    for (const server of BUILDS) {
       const own = at.map((r) => r.runs[server] as Run);
       const ratios = at.map(
         (r) => (r.runs[server] as Run).loginsPerSec / (r.runs.reference as Run).loginsPerSec,
@@ -173,7 +194,8 @@ async function main(): Promise<void> {
         `  @${connections} ${server}: ${median(own.map((r) => r.loginsPerSec)).toFixed(0)} logins/s,` +
           ` CPU ${median(own.map((r) => r.cpuMsPerLogin)).toFixed(2)} ms/login (rounds: ${own.map((r) => r.cpuMsPerLogin.toFixed(2)).join(' ')}),` +
           ` ×${median(ratios).toFixed(2)} of reference (rounds: ${ratios.map((x) => x.toFixed(2)).join(' ')}),` +
-          ` errors ${own.reduce((s, r) => s + r.errors + r.non2xx, 0)}, peak RSS ${Math.max(...own.map((r) => r.peakRssMb)).toFixed(0)} MB`,
+          ` errors ${own.reduce((s, r) => s + r.errors + r.non2xx, 0)}, peak RSS ${Math.max(...own.map((r) => r.peakRssMb)).toFixed(0)} MB,` +
+          ` foreign CPU ${median(own.map((r) => r.foreignPct)).toFixed(0)} %`,
       );
     }
     const ref = at.map((r) => r.runs.reference as Run);
@@ -181,7 +203,7 @@ async function main(): Promise<void> {
       `  @${connections} reference: ${median(ref.map((r) => r.loginsPerSec)).toFixed(0)} logins/s, CPU ${median(ref.map((r) => r.cpuMsPerLogin)).toFixed(2)} ms/login`,
     );
   }
-  lines.push(`  VmHWM over the run: A ${hwm.A.toFixed(0)} MB, B ${hwm.B.toFixed(0)} MB`);
+  lines.push(`  VmHWM over the run: ${hwm.join(', ')}`);
   process.stdout.write(`\n${lines.join('\n')}\n`);
 }
 

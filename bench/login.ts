@@ -75,7 +75,7 @@ import {
   Started,
   stopChild,
 } from './login/processes';
-import { burstLines, comparison, machine, revision, table, targets } from './login/report';
+import { burstLines, comparison, machine, revision, summary, table, targets } from './login/report';
 import { BENCH_APPS } from './support';
 
 // ---------------------------------------------------------------- main
@@ -217,6 +217,8 @@ CPU ms/req: server process CPU per answered request; foreign CPU %: share of all
     '',
     'targets:',
     ...targets(runs, burst, appHwmMb),
+    '',
+    ...summary(runs, burst, appHwmMb),
   ];
   process.stdout.write(`\n${output.join('\n')}\n`);
 

@@ -9,8 +9,8 @@ import { children, startApp, stopChild, waitFor } from './processes';
 
 // ---------------------------------------------------------------- measuring
 /** ours: the app; naive: token per login (bare node:http); reference: the same bare server with a cached token. */
-/** (bench/ab.ts names its two builds of the app `A` and `B`.) */
-export type Server = 'ours' | 'naive' | 'reference' | 'A' | 'B';
+/** (bench/ab.ts names its builds of the app `A`, `B` and `C`.) */
+export type Server = 'ours' | 'naive' | 'reference' | 'A' | 'B' | 'C';
 
 export interface Run {
   server: Server;
