@@ -66,7 +66,12 @@ function urlOf(
   path: string | undefined,
   params: QueryParams | undefined,
 ): string {
-  const base = `${(baseURL ?? '').replace(/\/+$/, '')}/${(path ?? '').replace(/^\/+/, '')}`;
+  const url = path ?? '';
+  // As axios does: an absolute URL stands alone, a relative one joins baseURL.
+  const base =
+    baseURL && !/^[a-z][a-z\d+\-.]*:\/\//i.test(url)
+      ? `${baseURL.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}`
+      : url;
   if (!params) return base;
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
