@@ -1,21 +1,20 @@
 /**
- * A/B benchmark: two builds (or two node-flag sets) of the app measured in the
+ * A/B benchmark: two or three builds (or node-flag sets) of the app measured in the
  * SAME run, interleaved with the bare reference server, so a change is judged
  * against its own baseline on these shared cores rather than against another
  * day's numbers.
  *
- *   npm run build && npx ts-node --transpile-only bench/ab.ts --b <main.js> [options]
+ *   npm run bench:ab -- --a .bench-builds/base/main.js --b dist/main.js [options]
  *
  *   --a <path>          main.js of build A (default dist/main.js)
  *   --b <path>          main.js of build B (default dist/main.js: then set flags apart)
- *   --a-flags "<f…>"    node flags of A (default: those of `npm run start:prod`)
+ *   --a-flags "<f…>"    node flags of A (default: those of `npm run start:prod`; "" for none)
  *   --b-flags "<f…>"    node flags of B (default: those of `npm run start:prod`)
  *   --c <path>, --c-flags "<f…>"   an optional third build C, measured the same way
- *   --pairs <n>         rounds per level (default 3); each round measures A, B and the
- *                       reference, the order of A and B alternating between rounds
+ *   --pairs <n>         rounds per level (default 3); each round measures every build and
+ *                       then the reference, the builds' order rotating between rounds
  *   --levels, --duration, --users, --clients, --latency: as in bench/login.ts
  *
- * (With C, each round runs the builds in a rotated order: A B C, B C A, C A B.)
  * A build to compare with is a copy of dist/ kept inside the checkout (so it
  * resolves node_modules), e.g. `cp -r dist .bench-builds/base`.
  * Prints every measurement, then per build the medians over the rounds:
