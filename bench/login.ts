@@ -76,7 +76,7 @@ import {
   Started,
   stopChild,
 } from './login/processes';
-import { burstLines, comparison, machine, revision, table, targets } from './login/report';
+import { burstLines, comparison, machine, revision, summary, table, targets } from './login/report';
 import { BENCH_APPS } from './support';
 
 // ---------------------------------------------------------------- main
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   };
   for (const connections of LEVELS) {
     await measureBoth({ connections }, (server) =>
-      connections === 1 ? 200 : rate[server] * Math.max(1, connections / 50),
+      connections === 1 ? 200 : rate[server as keyof typeof rate] * Math.max(1, connections / 50),
     );
   }
   const top = Math.max(...LEVELS);
@@ -218,6 +218,8 @@ CPU ms/req: server process CPU per answered request; foreign CPU %: share of all
     '',
     'targets:',
     ...targets(runs, burst, appHwmMb),
+    '',
+    ...summary(runs, burst, appHwmMb),
   ];
   process.stdout.write(`\n${output.join('\n')}\n`);
 

@@ -267,7 +267,7 @@ async function scale(work: string, databaseUrl: string, dbLabel: string): Promis
   // Started one after the other: the first creates the schema, the others find it.
   const apps: Started[] = [];
   for (let i = 0; i < Math.max(...INSTANCES); i++) {
-    apps.push(await startApp(work, fakeUrl, databaseUrl, `app-${i + 1}`, 'ready', { REDIS_URL }));
+    apps.push(await startApp(work, fakeUrl, databaseUrl, `app-${i + 1}`, 'ready', { env: { REDIS_URL } }));
   }
   log(`${apps.length} app processes ready; registering ${USERS} users`);
   await registerUsers(apps[0].url, fake);

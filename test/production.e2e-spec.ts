@@ -68,6 +68,22 @@ describe('secure defaults in production (e2e)', () => {
       });
     });
 
+    it("binds the request's reqId to the app's own lines logged while it runs", async () => {
+      const rid = 'e2e-reqid-bound-7f3a';
+      const code = wechat.phoneCode('13600136002');
+      wechat.failFor(code, { errcode: 40029, errmsg: `invalid code rid: ${rid}` });
+      await request(t.url)
+        .post('/auth/wechat/phone-login')
+        .set('X-Request-Id', 'trace-me-456')
+        .send({ code })
+        .expect(401);
+      const lines = t.logs.lines
+        .filter((line) => line.startsWith('{') && line.includes(rid))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ reqId: 'trace-me-456', context: 'WechatApi' });
+    });
+
     it('answers a server fault with a generic 500 and keeps the stack in the log', async () => {
       const flow = new LoginFlow(t.url, wechat);
       await flow.registerNewUser('13600136001');

@@ -9,7 +9,8 @@ import { children, startApp, stopChild, waitFor } from './processes';
 
 // ---------------------------------------------------------------- measuring
 /** ours: the app; naive: token per login (bare node:http); reference: the same bare server with a cached token. */
-export type Server = 'ours' | 'naive' | 'reference';
+/** (bench/ab.ts names its builds of the app `A`, `B` and `C`.) */
+export type Server = 'ours' | 'naive' | 'reference' | 'A' | 'B' | 'C';
 
 export interface Run {
   server: Server;
@@ -122,7 +123,7 @@ export async function measure(
   expectedRate: number,
 ): Promise<Run> {
   const { connections } = level;
-  const app: BenchApp = server === 'ours' ? 'main' : 'naive';
+  const app: BenchApp = server === 'naive' || server === 'reference' ? 'naive' : 'main';
   const guess = Math.ceil(expectedRate * DURATION_S * 1.5) + connections * 2 + 500;
   const pool = await new CodePool(fake, app, Math.max(5000, Math.ceil(guess / 2))).fill(guess);
   const before = await fake.stats(app);

@@ -110,8 +110,8 @@ export async function startApp(
   databaseUrl: string,
   name: string,
   wait: 'ready' | 'none',
-  /** More environment, e.g. REDIS_URL for several instances (bench/scale-out.ts). */
-  extraEnv: Record<string, string> = {},
+  /** Another build or node flags (bench/ab.ts); more environment, e.g. REDIS_URL (bench/scale-out.ts). */
+  variant: { mainJs?: string; nodeFlags?: string[]; env?: Record<string, string> } = {},
 ): Promise<Started> {
   const logFile = join(work, `${name}.log`);
   const spawnedAt = Date.now();
@@ -119,8 +119,8 @@ export async function startApp(
   // A clean environment (no REDIS_URL or .env from the shell), and a working
   // directory with no .env in it.
   const app = await launchApp({
-    mainJs: join(APP_ROOT, 'dist/main.js'),
-    nodeArgs: [...PROD_NODE_FLAGS, ...args],
+    mainJs: variant.mainJs ?? join(APP_ROOT, 'dist/main.js'),
+    nodeArgs: [...(variant.nodeFlags ?? PROD_NODE_FLAGS), ...args],
     cwd: work,
     logFile,
     // Registered as a child before waiting, so an interrupted start is killed too.
@@ -138,7 +138,7 @@ export async function startApp(
       RATE_LIMIT_AUTH_PER_MIN: RATE_LIMIT,
       ...(CLIENTS > 0 ? { TRUST_PROXY: 'true' } : {}),
       ...(APP_NODE_OPTIONS ? { NODE_OPTIONS: APP_NODE_OPTIONS } : {}),
-      ...extraEnv,
+      ...variant.env,
     },
   });
   const child: Child = {

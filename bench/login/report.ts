@@ -181,3 +181,77 @@ export function burstLines(burst: Burst): string[] {
     `  latency p50 ${burst.p50.toFixed(0)} ms, p99 ${burst.p99.toFixed(0)} ms, max ${burst.max.toFixed(0)} ms; peak RSS ${burst.peakRssMb.toFixed(0)} MB`,
   ];
 }
+
+/**
+ * The closing summary: what a login costs the app, how close it comes to the
+ * bare reference in the same run, and each target of the performance issue
+ * (CPU per login, reference ratio at 50 and 200 connections, WeChat calls per
+ * login, errors, cold burst, RSS) as PASS or MISS with the measured number.
+ */
+export function summary(runs: Run[], burst: Burst | undefined, appHwmMb: number): string[] {
+  const closed = (server: Server, connections: number) =>
+    runs.find((r) => r.server === server && r.connections === connections && !r.rate);
+  const ours = runs.filter((r) => r.server === 'ours');
+  const loaded = ours.filter((r) => !r.rate && r.connections >= 50);
+  const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+  const lines: string[] = [
+    'summary (the app = ours; reference = bare node:http, same work, same run):',
+  ];
+  // CPU per login where the app is saturated (50 and more connections): the
+  // mean over those levels, so one noisy level does not decide it alone.
+  const cpu =
+    loaded.length > 0 ? loaded.reduce((s, r) => s + r.cpuMsPerLogin, 0) / loaded.length : NaN;
+  const referenceCpu = runs.filter(
+    (r) => r.server === 'reference' && !r.rate && r.connections >= 50,
+  );
+  const refCpu =
+    referenceCpu.length > 0
+      ? referenceCpu.reduce((s, r) => s + r.cpuMsPerLogin, 0) / referenceCpu.length
+      : NaN;
+  lines.push(
+    `${mark(cpu <= 1.0)}  CPU per login ≤ 1.0 ms: ${cpu.toFixed(2)} ms` +
+      ` (levels ${loaded.map((r) => `${r.connections}: ${r.cpuMsPerLogin.toFixed(2)}`).join(', ')};` +
+      ` reference ${Number.isNaN(refCpu) ? '-' : refCpu.toFixed(2)} ms)`,
+  );
+  for (const connections of [50, 200]) {
+    const app = closed('ours', connections);
+    const reference = closed('reference', connections);
+    if (!app || !reference) {
+      lines.push(`MISS  throughput ≥ 0.6× reference at ${connections} conns: not measured`);
+      continue;
+    }
+    const ratio = app.loginsPerSec / reference.loginsPerSec;
+    lines.push(
+      `${mark(ratio >= 0.6)}  throughput ≥ 0.6× reference at ${connections} conns: ×${ratio.toFixed(2)}` +
+        ` (${app.loginsPerSec.toFixed(0)} vs ${reference.loginsPerSec.toFixed(0)} logins/s)`,
+    );
+  }
+  const calls = ours.filter((r) => !Number.isNaN(r.phoneCallsPerLogin));
+  const worstCalls = Math.max(...calls.map((r) => r.phoneCallsPerLogin));
+  lines.push(
+    `${mark(worstCalls.toFixed(2) === '1.00')}  WeChat phone calls per login = 1.00: ${calls.map((r) => `${r.label}: ${r.phoneCallsPerLogin.toFixed(2)}`).join(', ')}`,
+  );
+  const errors = ours.reduce((s, r) => s + r.errors + r.non2xx, 0);
+  lines.push(
+    `${mark(errors === 0)}  errors = 0: ${errors}` +
+      (errors > 0
+        ? ` (${ours
+            .filter((r) => r.errors + r.non2xx > 0)
+            .map((r) => `${r.label}: ${r.errors} errors, ${r.non2xx} non-2xx ${r.statuses}`)
+            .join('; ')})`
+        : ''),
+  );
+  if (burst) {
+    lines.push(
+      `${mark(burst.tokenFetches === 1 && burst.errors === 0)}  cold burst: 1 token fetch, 0 errors: ${burst.tokenFetches} fetch(es), ${burst.errors} errors`,
+    );
+  } else {
+    lines.push('MISS  cold burst: not run (--burst 0)');
+  }
+  const peak = Math.max(appHwmMb, ...ours.map((r) => r.peakRssMb));
+  lines.push(
+    `${mark(peak <= 150)}  RSS under load ≤ 150 MB: peak ${peak.toFixed(0)} MB (VmHWM over all levels)` +
+      (burst ? `; cold burst ${burst.peakRssMb.toFixed(0)} MB` : ''),
+  );
+  return lines;
+}

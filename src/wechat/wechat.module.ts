@@ -1,5 +1,3 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { HttpModule } from '@nestjs/axios';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DynamicModule, Module } from '@nestjs/common';
@@ -19,6 +17,7 @@ import { WechatAccessToken } from './wechat-access-token.entity';
 import { LoginSessionService } from './login-session.service';
 import { PhoneService } from './phone.service';
 import { WechatApiClient } from './wechat-api.client';
+import { undiciAdapter, wechatDispatcher } from './undici-http.adapter';
 import { WechatApps } from './wechat-app';
 import { ResolveWechatAppPipe } from './wechat-app.decorator';
 
@@ -53,12 +52,9 @@ export class WechatModule {
           useFactory: (simulator?: WechatSimulator) =>
             simulator
               ? { adapter: simulatorAdapter(simulator) }
-              : {
-                  // Reused connections: no TCP/TLS handshake per login. The
-                  // socket cap bounds what a slow WeChat can pile up.
-                  httpAgent: new HttpAgent({ keepAlive: true, maxSockets: WECHAT_MAX_SOCKETS }),
-                  httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: WECHAT_MAX_SOCKETS }),
-                },
+              : // Reused connections (no TCP/TLS handshake per login) through
+                // undici; the connection cap bounds what a slow WeChat can pile up.
+                { adapter: undiciAdapter(wechatDispatcher(WECHAT_MAX_SOCKETS)) },
         }),
       ],
       providers: [
