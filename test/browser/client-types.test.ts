@@ -149,6 +149,10 @@ function propertyNames(document: OpenApiDocument, schema: Schema, depth = 0): st
   ];
 }
 
+function isJson(mediaType: string): boolean {
+  return /^application\/(.+\+)?json$/.test(mediaType);
+}
+
 function documentFindings(document: OpenApiDocument): string[] {
   const findings: string[] = [];
   for (const { name, operation } of operationsOf(document)) {
@@ -169,7 +173,10 @@ function documentFindings(document: OpenApiDocument): string[] {
         );
       }
       for (const [type, { schema }] of media) {
-        findings.push(...untypedInSchema(document, schema, `${name} ${status} ${type}`, true));
+        // A JSON body must be an object; an image or Prometheus' text is rightly a string.
+        findings.push(
+          ...untypedInSchema(document, schema, `${name} ${status} ${type}`, isJson(type)),
+        );
       }
     }
     const documentsErrors = responses.some(([status]) => /^[45]/.test(status));
