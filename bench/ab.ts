@@ -21,6 +21,7 @@
  * logins/s, CPU ms per login, throughput / reference (the ratio within each
  * round, then its median) and the peak RSS. It writes no file.
  */
+import { harnessEnvironment } from '../src/config/harness-environment';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -67,7 +68,8 @@ const median = (values: number[]) => {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'wx-ab-'));
-  const databaseUrl = process.env.BENCH_DATABASE_URL || `sqlite:${join(work, 'bench.sqlite')}`;
+  const databaseUrl =
+    harnessEnvironment().benchDatabaseUrl || `sqlite:${join(work, 'bench.sqlite')}`;
   const log = (line: string) => process.stderr.write(`[ab] ${line}\n`);
   const fakeChild = spawnScript(
     'fake-wechat',

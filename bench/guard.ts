@@ -13,6 +13,7 @@
  * alternate for `--rounds` rounds so machine noise spreads over all of them.
  * Prints requests/s and latency per mode.
  */
+import { harnessEnvironment } from '../src/config/harness-environment';
 import { join } from 'node:path';
 import { launchApp, LaunchedApp, PROD_NODE_FLAGS, REPO_ROOT } from '../test/helpers/app-process';
 import { httpCall } from '../test/helpers/http-client';
@@ -47,6 +48,8 @@ const autocannon = require('autocannon') as (options: {
   requests: CannonRequest[];
 }) => Promise<CannonResult>;
 
+const DATABASE_URL = harnessEnvironment().benchDatabaseUrl;
+
 async function startServer(mode: GuardMode): Promise<LaunchedApp> {
   return launchApp({
     mainJs: join(REPO_ROOT, 'bench', 'guard', 'server.ts'),
@@ -57,7 +60,7 @@ async function startServer(mode: GuardMode): Promise<LaunchedApp> {
       TS_NODE_TRANSPILE_ONLY: 'true',
       RATE_LIMIT_PER_MIN: '1000000',
       RATE_LIMIT_AUTH_PER_MIN: '1000000',
-      ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
+      ...(DATABASE_URL ? { DATABASE_URL } : {}),
     },
   });
 }
@@ -118,7 +121,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const db = process.env.BENCH_DATABASE_URL ? 'MySQL/MariaDB' : 'SQLite';
+  const db = DATABASE_URL ? 'MySQL/MariaDB' : 'SQLite';
   const offRps = mean(results.get('off')!.map(rps));
   print(
     `GET /users/me, ${USERS} users, ${CONNECTIONS} connections, ${DURATION_S} s × ${ROUNDS} rounds, ${db}\n`,

@@ -14,6 +14,7 @@
  * the real job (Housekeeping.run, with its lease and 1000-row batches) twice and
  * prints the rows before and after, what it removed, and how long it took.
  */
+import { harnessEnvironment } from '../src/config/harness-environment';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +57,7 @@ interface Database {
 }
 
 async function openDatabase(): Promise<Database> {
-  const server = process.env.BENCH_MYSQL_URL;
+  const server = harnessEnvironment().benchMysqlUrl;
   if (!server) {
     const dir = mkdtempSync(join(tmpdir(), 'wxlogin-bench-hk-'));
     return {

@@ -15,16 +15,16 @@ import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { readEnvironment } from '../../src/config/environment';
+import { harnessEnvironment } from '../../src/config/harness-environment';
 import { loadConfig } from '../../src/config/load-config';
 import { AccountStanding } from '../../src/users/account-standing';
 
 export type GuardMode = 'cached' | 'uncached' | 'off';
 
 async function main(): Promise<void> {
-  const mode = process.env.GUARD_BENCH_MODE as GuardMode;
-  const builder = Test.createTestingModule({
-    imports: [AppModule.forRoot(loadConfig(readEnvironment()))],
-  });
+  const mode = harnessEnvironment().guardBenchMode as GuardMode;
+  const loaded = loadConfig(readEnvironment());
+  const builder = Test.createTestingModule({ imports: [AppModule.forRoot(loaded)] });
   if (mode === 'off') {
     builder.overrideProvider(AccountStanding).useValue({
       assertActive: () => Promise.resolve(),
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       return check(userId);
     };
   }
-  await app.listen(Number(process.env.PORT), '127.0.0.1');
+  await app.listen(loaded.config.app.port, '127.0.0.1');
 }
 
 void main();

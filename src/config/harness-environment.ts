@@ -26,6 +26,10 @@ export interface HarnessEnvironment {
   benchLatencyMs?: number;
   /** BENCH_DATABASE_URL: the benchmarked app's database; unset: a SQLite file. */
   benchDatabaseUrl?: string;
+  /** BENCH_MYSQL_URL: a MySQL/MariaDB server where a bench creates (and drops) a database of its own. */
+  benchMysqlUrl?: string;
+  /** GUARD_BENCH_MODE: which account check bench/guard/server.ts runs (cached, uncached, off). */
+  guardBenchMode?: string;
   /** BENCH_APP_NODE_OPTIONS: NODE_OPTIONS for the benchmarked app. */
   benchAppNodeOptions?: string;
   /** PATH and HOME, the only variables a child process the harness starts inherits. */
@@ -51,6 +55,8 @@ export function harnessEnvironment(env: RawEnv = process.env): HarnessEnvironmen
     benchAppRoot: value('BENCH_APP_ROOT'),
     benchLatencyMs: number('BENCH_LATENCY_MS'),
     benchDatabaseUrl: value('BENCH_DATABASE_URL'),
+    benchMysqlUrl: value('BENCH_MYSQL_URL'),
+    guardBenchMode: value('GUARD_BENCH_MODE'),
     benchAppNodeOptions: value('BENCH_APP_NODE_OPTIONS'),
     inherited: { PATH: value('PATH') ?? '/usr/bin:/bin', HOME: value('HOME') },
   };
