@@ -117,6 +117,13 @@ describe('validateEnv', () => {
       expect(refused).toEqual([]);
     });
 
+    it('accepts a random secret that happens to contain a placeholder word ("Your")', () => {
+      // An output of `openssl rand -base64 48` once refused as a placeholder.
+      const randomSecret = 'bpIJrYourtp25eC/u2bqJe5sgFm/5zlZ7sYOkM6ZKF5l9xgOyhEinacodEndzwHY';
+
+      expect(() => validateEnv({ ...VALID_PRODUCTION, JWT_SECRET: randomSecret })).not.toThrow();
+    });
+
     it('accepts a random secret that happens to contain a placeholder-like run ("xXx")', () => {
       // 1 in ~500 outputs of `openssl rand -base64 48` contain "xxx" in some case.
       const randomSecret = 'q8Rv2LmT9xXxK4pZ7wNcB1sJ6hYdF3gA0eUo5iMk';
