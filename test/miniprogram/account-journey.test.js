@@ -8,19 +8,16 @@
  * Needs `npm run build` first. Run: npx jest -c test/miniprogram/jest.config.js
  */
 const {
-  backend,
   backendJson,
   calls,
   dialog,
+  journey,
   modals,
   navigations,
   openPage,
-  openPages,
   phoneCode,
   requests,
-  startBackend,
   step,
-  stopBackend,
   storage,
   text,
   toasts,
@@ -28,7 +25,6 @@ const {
   waitForNavigation,
   wechat,
 } = require('./harness');
-const config = require('../../examples/miniprogram/config');
 
 const PHONE = '13700137000';
 const NEW_PHONE = '13700137001';
@@ -64,31 +60,13 @@ const sessionItems = (page) => page.querySelectorAll('.session-item');
 
 let device2;
 
-beforeAll(async () => {
-  await startBackend();
-  config.API_BASE_URL = backend.base;
-  config.USE_WECHAT_SIMULATOR = false;
+journey(async () => {
   wechat.user = CAROL;
   const carol = await registerDirectly(PHONE, CAROL);
   storage.set('accessToken', carol.accessToken);
   storage.set('refreshToken', carol.refreshToken);
   device2 = await otherDevice();
   await registerDirectly(TAKEN_PHONE, 'o_mp_dave');
-}, 45000);
-
-afterAll(async () => {
-  await stopBackend();
-}, 20000);
-
-beforeEach(() => {
-  requests.length = 0;
-  navigations.length = 0;
-  toasts.length = 0;
-  modals.length = 0;
-});
-
-afterEach(() => {
-  while (openPages.length) openPages.pop().detach();
 });
 
 step('(a) lists both devices and signs the other one out', async () => {

@@ -19,15 +19,13 @@ const {
   backend,
   backendJson,
   calls,
+  journey,
   logins,
   navigations,
   openPage,
-  openPages,
   phoneCode,
   requests,
-  startBackend,
   step,
-  stopBackend,
   storage,
   tempFile,
   text,
@@ -47,26 +45,7 @@ const NICKNAME = '小明 🐼';
 const ALICE = 'o_mp_alice';
 const BOB = 'o_mp_bob';
 
-beforeAll(async () => {
-  await startBackend();
-  config.API_BASE_URL = backend.base;
-  config.USE_WECHAT_SIMULATOR = false; // the real WeChat path: wx.login and the phone button
-}, 45000);
-
-afterAll(async () => {
-  await stopBackend();
-}, 20000);
-
-beforeEach(() => {
-  requests.length = 0;
-  logins.length = 0;
-  navigations.length = 0;
-  toasts.length = 0;
-});
-
-afterEach(() => {
-  while (openPages.length) openPages.pop().detach();
-});
+journey();
 
 step('(a) a new user: the phone button leads to a pre-filled registration, then home', async () => {
   wechat.user = ALICE;
