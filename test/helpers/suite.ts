@@ -56,6 +56,26 @@ export function useDatabaseAndFakeWechat(
 }
 
 /**
+ * For one describe block nested in a suite whose database and fake WeChat are
+ * shared (useDatabaseAndFakeWechat): the app booted against them with `env`,
+ * closed afterwards. Filled in by beforeAll: read its fields inside tests only.
+ */
+export function useAppOn(
+  shared: Pick<Suite, 'db' | 'wechat'>,
+  env: Record<string, string> = {},
+): Pick<Suite, 't' | 'flow'> {
+  const booted = {} as Pick<Suite, 't' | 'flow'>;
+  beforeAll(async () => {
+    booted.t = await startApp({ databaseUrl: shared.db.url, wechat: shared.wechat, env });
+    booted.flow = new LoginFlow(booted.t.url, shared.wechat);
+  });
+  afterAll(async () => {
+    await booted.t?.close();
+  });
+  return booted;
+}
+
+/**
  * For one describe block: the app with the built-in WeChat simulator on a
  * fresh database; with no `env`, as `npm start` runs it with no configuration.
  */
