@@ -29,7 +29,7 @@ import { Fake } from './login/fake';
 import { hwmOf, measure, registerUsers, Run, Server, warmUp } from './login/measure';
 import { DURATION_S, LATENCY_MS, LEVELS, ROOT, USERS, CLIENTS } from './login/options';
 import {
-  killAll,
+  runBench,
   listeningPort,
   spawnScript,
   startApp,
@@ -206,12 +206,4 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${lines.join('\n')}\n`);
 }
 
-process.on('exit', killAll);
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`[ab] failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    killAll();
-    process.exit(1);
-  },
-);
+runBench('ab', main);

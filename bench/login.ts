@@ -70,6 +70,7 @@ import {
 import {
   JWT_SECRET,
   killAll,
+  runBench,
   listeningPort,
   spawnScript,
   startApp,
@@ -270,7 +271,6 @@ CPU ms/req: server process CPU per answered request; foreign CPU %: share of all
   }
 }
 
-process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     killAll();
@@ -278,13 +278,4 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(
-      `[bench] failed: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    killAll();
-    process.exit(1);
-  },
-);
+runBench('bench', main, 'message');

@@ -103,6 +103,49 @@ export interface Started {
 
 export const JWT_SECRET = randomBytes(48).toString('base64');
 
+/**
+ * The app's environment in every bench: production, the main app against the
+ * fake WeChat, quiet logs, no Swagger, rate limits out of the load's way.
+ */
+export function benchAppEnv(fakeUrl: string, databaseUrl: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    JWT_SECRET,
+    WECHAT_APPID: BENCH_APPS.main.appId,
+    WECHAT_SECRET: BENCH_APPS.main.secret,
+    WECHAT_API_BASE_URL: fakeUrl,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    SWAGGER_ENABLED: 'false',
+    RATE_LIMIT_PER_MIN: RATE_LIMIT,
+    RATE_LIMIT_AUTH_PER_MIN: RATE_LIMIT,
+    ...(CLIENTS > 0 ? { TRUST_PROXY: 'true' } : {}),
+  };
+}
+
+/**
+ * Runs a bench script's main: exit 0 when it is done; when it fails, the error
+ * (its stack, or with `detail: 'message'` the message only) on stderr, every
+ * child killed, exit 1. The children are killed on any exit.
+ */
+export function runBench(
+  tag: string,
+  main: () => Promise<void>,
+  detail: 'stack' | 'message' = 'stack',
+): void {
+  process.on('exit', killAll);
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      const text =
+        error instanceof Error ? (detail === 'stack' ? error.stack : error.message) : String(error);
+      process.stderr.write(`[${tag}] failed: ${text}\n`);
+      killAll();
+      process.exit(1);
+    },
+  );
+}
+
 /** The built app (of BENCH_APP_ROOT) with the node flags of `npm run start:prod`, through the test kit's launcher. */
 export async function startApp(
   work: string,
@@ -126,17 +169,7 @@ export async function startApp(
     // Registered as a child before waiting, so an interrupted start is killed too.
     wait: 'none',
     env: {
-      NODE_ENV: 'production',
-      JWT_SECRET,
-      WECHAT_APPID: BENCH_APPS.main.appId,
-      WECHAT_SECRET: BENCH_APPS.main.secret,
-      WECHAT_API_BASE_URL: fakeUrl,
-      DATABASE_URL: databaseUrl,
-      LOG_LEVEL: 'warn',
-      SWAGGER_ENABLED: 'false',
-      RATE_LIMIT_PER_MIN: RATE_LIMIT,
-      RATE_LIMIT_AUTH_PER_MIN: RATE_LIMIT,
-      ...(CLIENTS > 0 ? { TRUST_PROXY: 'true' } : {}),
+      ...benchAppEnv(fakeUrl, databaseUrl),
       ...(APP_NODE_OPTIONS ? { NODE_OPTIONS: APP_NODE_OPTIONS } : {}),
       ...variant.env,
     },
