@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
+import { LaunchedApp, launchApp, LaunchOptions } from '../helpers/app-process';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const STEP_TIMEOUT = 30_000;
@@ -31,7 +32,7 @@ declare global {
 export interface OpenChromium {
   page: Page;
   /** Closes the browser and removes its profile; each step on its own, so one failure leaves none undone. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** Fails (it does not skip) without Chromium: CI installs it, so a missing one is a broken setup. */
@@ -83,6 +84,33 @@ export async function openChromium(viewport: {
     return { page, close };
   } catch (error) {
     await close();
+    throw error;
+  }
+}
+
+export interface AppInChromium {
+  app: LaunchedApp;
+  page: Page;
+  /** Closes the browser, then stops the app. */
+  close: () => Promise<void>;
+}
+
+/** The built app (as the launcher starts it, with `env`) and a Chromium to look at it; Chromium is checked for first. */
+export async function startAppInChromium(
+  env: LaunchOptions['env'],
+  viewport: { width: number; height: number },
+): Promise<AppInChromium> {
+  requireChromium();
+  const app = await launchApp({ readyTimeoutMs: STEP_TIMEOUT, env });
+  try {
+    const browser = await openChromium(viewport);
+    const close = async () => {
+      await browser.close();
+      await app.stop();
+    };
+    return { app, page: browser.page, close };
+  } catch (error) {
+    await app.stop();
     throw error;
   }
 }

@@ -15,15 +15,9 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { Page } from 'playwright-core';
 import { harnessEnvironment } from '../../src/config/harness-environment';
-import { LaunchedApp, launchApp, REPO_ROOT } from '../helpers/app-process';
+import { LaunchedApp, REPO_ROOT } from '../helpers/app-process';
 import { httpCall } from '../helpers/http-client';
-import {
-  failureWithScreenshot,
-  OpenChromium,
-  openChromium,
-  requireChromium,
-  STEP_TIMEOUT,
-} from './chromium';
+import { failureWithScreenshot, startAppInChromium } from './chromium';
 
 const ARTEFACTS = path.join(REPO_ROOT, 'tmp');
 const SCREENSHOT =
@@ -34,7 +28,7 @@ const PHONE = '13912345678';
 const OPENID = 'o-operator-page-user';
 describe('operator page (/admin) in Chromium', () => {
   let app: LaunchedApp | undefined;
-  let browser: OpenChromium | undefined;
+  let close: (() => Promise<void>) | undefined;
   let page: Page;
   const problems: string[] = [];
   const requested: string[] = [];
@@ -50,20 +44,17 @@ describe('operator page (/admin) in Chromium', () => {
     });
 
   beforeAll(async () => {
-    requireChromium();
     mkdirSync(ARTEFACTS, { recursive: true });
-    app = await launchApp({ readyTimeoutMs: STEP_TIMEOUT, env: { ADMIN_TOKEN } });
-    browser = await openChromium({ width: 1280, height: 900 });
-    page = browser.page;
+    ({ app, page, close } = await startAppInChromium(
+      { ADMIN_TOKEN },
+      { width: 1280, height: 900 },
+    ));
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
     page.on('request', (r) => requested.push(r.url()));
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-  }, 30_000);
+  afterAll(() => close?.(), 30_000);
 
   it('looks up a user, blocks them (login refused), unblocks them (login works)', async () => {
     // A user of this test: registered with a bound openid.

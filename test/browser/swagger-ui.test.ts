@@ -14,15 +14,9 @@
 import * as path from 'node:path';
 import { Locator, Page } from 'playwright-core';
 import { harnessEnvironment } from '../../src/config/harness-environment';
-import { LaunchedApp, launchApp } from '../helpers/app-process';
+import { LaunchedApp } from '../helpers/app-process';
 import { httpCall } from '../helpers/http-client';
-import {
-  failureWithScreenshot,
-  OpenChromium,
-  openChromium,
-  requireChromium,
-  STEP_TIMEOUT,
-} from './chromium';
+import { failureWithScreenshot, startAppInChromium, STEP_TIMEOUT } from './chromium';
 
 const AVATAR_FIXTURE = path.resolve(__dirname, '../fixtures/avatar.jpg');
 
@@ -39,15 +33,14 @@ interface BrowserLog {
 
 describe('Swagger UI (/docs) in Chromium', () => {
   let app: LaunchedApp | undefined;
-  let browser: OpenChromium | undefined;
+  let close: (() => Promise<void>) | undefined;
   let page: Page;
   const log: BrowserLog = { console: [], pageErrors: [], failedRequests: [] };
+  const failure = (error: unknown) =>
+    failureWithScreenshot(page, FAILURE_SCREENSHOT, error, describeLog(log), app!.output());
 
   beforeAll(async () => {
-    requireChromium();
-    app = await launchApp({ readyTimeoutMs: STEP_TIMEOUT });
-    browser = await openChromium({ width: 1280, height: 1000 });
-    page = browser.page;
+    ({ app, page, close } = await startAppInChromium({}, { width: 1280, height: 1000 }));
     page.on('console', (message) => log.console.push(`[${message.type()}] ${message.text()}`));
     page.on('pageerror', (error) => log.pageErrors.push(error.message));
     page.on('requestfailed', (request) =>
@@ -55,10 +48,7 @@ describe('Swagger UI (/docs) in Chromium', () => {
     );
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-  }, 30_000);
+  afterAll(() => close?.(), 30_000);
 
   it('serves /docs under helmet’s Content-Security-Policy', async () => {
     const answer = await httpCall('GET', `${app!.url}/docs`);
@@ -108,13 +98,7 @@ describe('Swagger UI (/docs) in Chromium', () => {
 
       await screenshotOf(page, operation, row);
     } catch (error) {
-      throw await failureWithScreenshot(
-        page,
-        FAILURE_SCREENSHOT,
-        error,
-        describeLog(log),
-        app!.output(),
-      );
+      throw await failure(error);
     }
   });
 
@@ -150,13 +134,7 @@ describe('Swagger UI (/docs) in Chromium', () => {
       expect([image.status, image.headers['content-type']]).toEqual([200, 'image/jpeg']);
       expect(await operation.locator('.curl-command').innerText()).toContain('multipart/form-data');
     } catch (error) {
-      throw await failureWithScreenshot(
-        page,
-        FAILURE_SCREENSHOT,
-        error,
-        describeLog(log),
-        app!.output(),
-      );
+      throw await failure(error);
     }
   });
 
