@@ -7,24 +7,11 @@
  *
  * Needs `npm run build` first. Run: npx jest -c test/miniprogram/jest.config.js
  */
-const {
-  backendJson,
-  calls,
-  dialog,
-  journey,
-  modals,
-  navigations,
-  openPage,
-  phoneCode,
-  requests,
-  step,
-  storage,
-  text,
-  toasts,
-  waitFor,
-  waitForNavigation,
-  wechat,
-} = require('./harness');
+const harness = require('./harness');
+const { backendJson, phoneCode, journey, step } = harness; // the backend and the journey
+const { wechat, storage, dialog } = harness; // what wx holds
+const { requests, calls, navigations, toasts, modals } = harness; // what wx recorded
+const { openPage, text, waitFor, waitForNavigation } = harness; // the pages
 
 const PHONE = '13700137000';
 const NEW_PHONE = '13700137001';

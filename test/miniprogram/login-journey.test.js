@@ -14,26 +14,11 @@
  *
  * Needs `npm run build` first. Run: npx jest -c test/miniprogram/jest.config.js
  */
-const {
-  asyncCallbacks,
-  backend,
-  backendJson,
-  calls,
-  journey,
-  logins,
-  navigations,
-  openPage,
-  phoneCode,
-  requests,
-  step,
-  storage,
-  tempFile,
-  text,
-  toasts,
-  waitFor,
-  waitForNavigation,
-  wechat,
-} = require('./harness');
+const harness = require('./harness');
+const { backend, backendJson, phoneCode, journey, step } = harness; // the backend and the journey
+const { wechat, storage, tempFile, asyncCallbacks } = harness; // what wx holds
+const { requests, calls, logins, navigations, toasts } = harness; // what wx recorded
+const { openPage, text, waitFor, waitForNavigation } = harness; // the pages
 const { httpCall } = require('../helpers/http-client');
 // The same module instances the pages require: jest shares one registry per test file.
 const config = require('../../examples/miniprogram/config');
