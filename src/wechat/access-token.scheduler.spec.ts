@@ -64,13 +64,7 @@ describe('AccessTokenScheduler and the token status', () => {
 
     it('adopts a token another instance stored, even while its own is still fresh', async () => {
       const world = kit.setup();
-      const a = await kit.holding(world);
-      const b = world.instance();
-      await expect(b.getToken()).resolves.toBe('token-1');
-
-      // WeChat rejected token-1 on instance A, which fetched and stored token-2.
-      await a.invalidate('token-1');
-      await expect(a.getToken()).resolves.toBe('token-2');
+      const { b } = await kit.rotatedOnA(world);
       await expect(b.getToken()).resolves.toBe('token-1');
 
       await b.refreshIfDue();

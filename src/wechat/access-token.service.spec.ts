@@ -129,11 +129,7 @@ describe("AccessTokenService (one process's token, shared through the table)", (
 
     it('a stale token leaves the held token and the stored replacement alone', async () => {
       const world = kit.setup();
-      const a = await kit.holding(world);
-      const b = world.instance();
-      await expect(b.getToken()).resolves.toBe('token-1');
-      await a.invalidate('token-1');
-      await expect(a.getToken()).resolves.toBe('token-2');
+      const { a, b } = await kit.rotatedOnA(world);
       world.fetchAccessToken.mockClear();
 
       const reads = jest.spyOn(world.store, 'read');
