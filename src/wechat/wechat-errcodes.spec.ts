@@ -29,15 +29,20 @@ const TOKEN_ENDPOINT: Expected[] = [
   [45011, errors.WechatQuotaError, 'TOO_MANY_REQUESTS', 429],
 ];
 
+/** What every endpoint called with an access token documents: busy, and the token refused. */
+const BUSY_OR_TOKEN_REJECTED: Expected[] = [
+  [-1, errors.WechatBusyError, 'WECHAT_UNAVAILABLE', 503],
+  [40001, errors.WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
+  [40014, errors.WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
+  [42001, errors.WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
+];
+
 /** Written out by hand from WeChat's documentation, not derived from the table under test. */
 const EXPECTED: Record<WechatEndpoint, Expected[]> = {
   token: TOKEN_ENDPOINT,
   stable_token: TOKEN_ENDPOINT,
   getuserphonenumber: [
-    [-1, errors.WechatBusyError, 'WECHAT_UNAVAILABLE', 503],
-    [40001, errors.WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
-    [40014, errors.WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
-    [42001, errors.WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
+    ...BUSY_OR_TOKEN_REJECTED,
     [40029, errors.WechatCodeInvalidError, 'WECHAT_CODE_INVALID', 401],
     [40163, errors.WechatCodeInvalidError, 'WECHAT_CODE_INVALID', 401],
     [40013, errors.WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
@@ -54,10 +59,7 @@ const EXPECTED: Record<WechatEndpoint, Expected[]> = {
     [40125, errors.WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
   ],
   msg_sec_check: [
-    [-1, errors.WechatBusyError, 'WECHAT_UNAVAILABLE', 503],
-    [40001, errors.WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
-    [40014, errors.WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
-    [42001, errors.WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
+    ...BUSY_OR_TOKEN_REJECTED,
     [45009, errors.WechatQuotaError, 'WECHAT_UNAVAILABLE', 503],
     [61010, errors.WechatOpenidNotRecentError, 'WECHAT_UNAVAILABLE', 503],
   ],
