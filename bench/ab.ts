@@ -26,20 +26,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PROD_NODE_FLAGS } from '../test/helpers/app-process';
-import { Fake } from './login/fake';
 import { hwmOf, measure, registerUsers, Run, Server, warmUp } from './login/measure';
 import { DURATION_S, LATENCY_MS, LEVELS, ROOT, USERS, CLIENTS } from './login/options';
 import {
-  killAll,
-  listeningPort,
-  spawnScript,
+  runBench,
+  spawnNaiveServer,
   startApp,
+  startTwoAppFake,
   Started,
   stopChild,
 } from './login/processes';
 import { table } from './login/report';
-import { argValue, BENCH_APPS } from './support';
-import { JWT_SECRET } from './login/processes';
+import { argValue } from './support';
 
 const PAIRS = Number(argValue('--pairs') ?? 3);
 const flagsOf = (name: string) => {
@@ -71,27 +69,7 @@ async function main(): Promise<void> {
   const databaseUrl =
     harnessEnvironment().benchDatabaseUrl || `sqlite:${join(work, 'bench.sqlite')}`;
   const log = (line: string) => process.stderr.write(`[ab] ${line}\n`);
-  const fakeChild = spawnScript(
-    'fake-wechat',
-    'test/helpers/fake-wechat-server.ts',
-    [
-      '--apps',
-      [BENCH_APPS.main, BENCH_APPS.naive].map((a) => `${a.appId}:${a.secret}`).join(','),
-      '--latency',
-      String(LATENCY_MS),
-      '--forget-superseded-ms',
-      '2000',
-    ],
-    join(work, 'fake.log'),
-  );
-  const [mainPort, naivePort] = await Promise.all([
-    listeningPort(fakeChild, BENCH_APPS.main.appId),
-    listeningPort(fakeChild, BENCH_APPS.naive.appId),
-  ]);
-  const fake = new Fake({
-    main: `http://127.0.0.1:${mainPort}`,
-    naive: `http://127.0.0.1:${naivePort}`,
-  });
+  const { child: fakeChild, fake } = await startTwoAppFake(work);
   const apps = {} as Record<Build, Started>;
   for (const build of BUILDS) {
     const variant = VARIANTS[build] as ReturnType<typeof variantOf>;
@@ -106,31 +84,9 @@ async function main(): Promise<void> {
     log(`${build}: ${variant.mainJs} ${variant.nodeFlags.join(' ')}`);
   }
   await registerUsers(apps.A.url, fake);
-  const refChild = spawnScript(
-    'reference',
-    'bench/naive-server.ts',
-    [
-      '--wechat',
-      fake.urls.naive,
-      '--appid',
-      BENCH_APPS.naive.appId,
-      '--secret',
-      BENCH_APPS.naive.secret,
-      '--db',
-      join(work, 'reference.sqlite'),
-      '--users',
-      String(USERS),
-      '--jwt-secret',
-      JWT_SECRET,
-      '--cache-token',
-    ],
-    join(work, 'reference.log'),
-  );
+  const ref = await spawnNaiveServer(work, fake, 'reference', ['--cache-token']);
   const targets: Partial<Record<Server, { url: string; pid: number }>> = {
-    reference: {
-      url: `http://127.0.0.1:${await listeningPort(refChild)}`,
-      pid: refChild.proc.pid as number,
-    },
+    reference: { url: ref.url, pid: ref.child.proc.pid as number },
   };
   for (const build of BUILDS) {
     targets[build] = { url: apps[build].url, pid: apps[build].child.proc.pid as number };
@@ -168,7 +124,7 @@ async function main(): Promise<void> {
     }
   }
   const hwm = BUILDS.map((build) => `${build} ${hwmOf(targetOf(build).pid).toFixed(0)} MB`);
-  for (const child of [refChild, ...BUILDS.map((b) => apps[b].child), fakeChild]) {
+  for (const child of [ref.child, ...BUILDS.map((b) => apps[b].child), fakeChild]) {
     await stopChild(child);
   }
   rmSync(work, { recursive: true, force: true });
@@ -208,12 +164,4 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${lines.join('\n')}\n`);
 }
 
-process.on('exit', killAll);
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`[ab] failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    killAll();
-    process.exit(1);
-  },
-);
+runBench('ab', main);

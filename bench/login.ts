@@ -38,7 +38,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROD_NODE_FLAGS } from '../test/helpers/app-process';
 import { summarizeCpuProfile } from './cpuprofile-top';
-import { Fake } from './login/fake';
 import { labelOf, Level } from './login/load';
 import {
   Burst,
@@ -68,16 +67,14 @@ import {
   WRITE,
 } from './login/options';
 import {
-  JWT_SECRET,
   killAll,
-  listeningPort,
-  spawnScript,
+  runBench,
+  spawnNaiveServer,
   startApp,
-  Started,
+  startTwoAppFake,
   stopChild,
 } from './login/processes';
 import { burstLines, comparison, machine, revision, summary, table, targets } from './login/report';
-import { BENCH_APPS } from './support';
 
 // ---------------------------------------------------------------- main
 async function main(): Promise<void> {
@@ -95,63 +92,17 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
   log(`work dir ${work}; database ${dbLabel}; fake WeChat latency ${LATENCY_MS} ms`);
 
-  // One fake per WeChat app, in one process of its own. Keeping the apps apart
-  // means the baseline's classic rotation (one new token per login) never touches
-  // the app's token; the baseline uses each token within milliseconds, so the
-  // fake forgets superseded ones after 2 s instead of walking thousands of them.
-  const fakeChild = spawnScript(
-    'fake-wechat',
-    'test/helpers/fake-wechat-server.ts',
-    [
-      '--apps',
-      [BENCH_APPS.main, BENCH_APPS.naive].map((a) => `${a.appId}:${a.secret}`).join(','),
-      '--latency',
-      String(LATENCY_MS),
-      '--forget-superseded-ms',
-      '2000',
-    ],
-    join(work, 'fake.log'),
-  );
-  const [mainPort, naivePort] = await Promise.all([
-    listeningPort(fakeChild, BENCH_APPS.main.appId),
-    listeningPort(fakeChild, BENCH_APPS.naive.appId),
-  ]);
-  const fake = new Fake({
-    main: `http://127.0.0.1:${mainPort}`,
-    naive: `http://127.0.0.1:${naivePort}`,
-  });
+  const { child: fakeChild, fake } = await startTwoAppFake(work);
 
   const app = await startApp(work, fake.urls.main, databaseUrl, 'app', 'ready');
   const appPid = app.child.proc.pid as number;
   log(`app ready (pid ${appPid}); registering ${USERS} users`);
   await registerUsers(app.url, fake);
 
-  const spawnBare = async (name: string, extra: string[]): Promise<Started> => {
-    const spawnedAt = Date.now();
-    const child = spawnScript(
-      name,
-      'bench/naive-server.ts',
-      [
-        '--wechat',
-        fake.urls.naive,
-        '--appid',
-        BENCH_APPS.naive.appId,
-        '--secret',
-        BENCH_APPS.naive.secret,
-        '--db',
-        join(work, `${name}.sqlite`),
-        '--users',
-        String(USERS),
-        '--jwt-secret',
-        JWT_SECRET,
-        ...extra,
-      ],
-      join(work, `${name}.log`),
-    );
-    return { child, url: `http://127.0.0.1:${await listeningPort(child)}`, spawnedAt };
-  };
-  const naive = WITH_NAIVE ? await spawnBare('naive', []) : undefined;
-  const reference = WITH_REFERENCE ? await spawnBare('reference', ['--cache-token']) : undefined;
+  const naive = WITH_NAIVE ? await spawnNaiveServer(work, fake, 'naive', []) : undefined;
+  const reference = WITH_REFERENCE
+    ? await spawnNaiveServer(work, fake, 'reference', ['--cache-token'])
+    : undefined;
 
   log(`warming up ${WARMUP_S} s each at 50 connections`);
   const rate = { ours: await warmUp(app.url, fake, 'main'), naive: 0, reference: 0 };
@@ -270,7 +221,6 @@ CPU ms/req: server process CPU per answered request; foreign CPU %: share of all
   }
 }
 
-process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     killAll();
@@ -278,13 +228,4 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(
-      `[bench] failed: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    killAll();
-    process.exit(1);
-  },
-);
+runBench('bench', main, 'message');

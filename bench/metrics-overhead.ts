@@ -28,8 +28,8 @@ import { httpCall } from '../test/helpers/http-client';
 import { CodePool, Fake } from './login/fake';
 import { drive } from './login/load';
 import { cpuSecondsOf, registerUsers } from './login/measure';
-import { CLIENTS, DURATION_S, LATENCY_MS, RATE_LIMIT, USERS, WARMUP_S } from './login/options';
-import { JWT_SECRET, killAll, listeningPort, spawnScript, stopChild } from './login/processes';
+import { DURATION_S, LATENCY_MS, USERS, WARMUP_S } from './login/options';
+import { benchAppEnv, killAll, listeningPort, spawnScript, stopChild } from './login/processes';
 import { AppMetrics } from '../src/metrics/app-metrics';
 import { argValue, BENCH_APPS } from './support';
 
@@ -60,19 +60,9 @@ async function start(work: string, fakeUrl: string, metrics: boolean): Promise<L
     logFile: join(work, `app-${metrics ? 'on' : 'off'}.log`),
     readyTimeoutMs: 60_000,
     env: {
-      NODE_ENV: 'production',
-      JWT_SECRET,
-      WECHAT_APPID: BENCH_APPS.main.appId,
-      WECHAT_SECRET: BENCH_APPS.main.secret,
-      WECHAT_API_BASE_URL: fakeUrl,
-      DATABASE_URL: `sqlite:${join(work, 'bench.sqlite')}`,
-      LOG_LEVEL: 'warn',
-      SWAGGER_ENABLED: 'false',
-      RATE_LIMIT_PER_MIN: RATE_LIMIT,
-      RATE_LIMIT_AUTH_PER_MIN: RATE_LIMIT,
+      ...benchAppEnv(fakeUrl, `sqlite:${join(work, 'bench.sqlite')}`),
       ADMIN_TOKEN,
       METRICS_ENABLED: String(metrics),
-      ...(CLIENTS > 0 ? { TRUST_PROXY: 'true' } : {}),
     },
   });
 }

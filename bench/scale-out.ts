@@ -35,7 +35,7 @@ import { cpuSecondsOf, registerUsers, settle } from './login/measure';
 import { CLOCK_TICKS, LATENCY_MS, USERS } from './login/options';
 import {
   Child,
-  killAll,
+  runBench,
   listeningPort,
   spawnScript,
   startApp,
@@ -267,7 +267,9 @@ async function scale(work: string, databaseUrl: string, dbLabel: string): Promis
   // Started one after the other: the first creates the schema, the others find it.
   const apps: Started[] = [];
   for (let i = 0; i < Math.max(...INSTANCES); i++) {
-    apps.push(await startApp(work, fakeUrl, databaseUrl, `app-${i + 1}`, 'ready', { env: { REDIS_URL } }));
+    apps.push(
+      await startApp(work, fakeUrl, databaseUrl, `app-${i + 1}`, 'ready', { env: { REDIS_URL } }),
+    );
   }
   log(`${apps.length} app processes ready; registering ${USERS} users`);
   await registerUsers(apps[0].url, fake);
@@ -307,14 +309,4 @@ async function scale(work: string, databaseUrl: string, dbLabel: string): Promis
   process.stdout.write(`\n${output.join('\n')}\n`);
 }
 
-process.on('exit', killAll);
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(
-      `[scale] failed: ${error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    killAll();
-    process.exit(1);
-  },
-);
+runBench('scale', main);

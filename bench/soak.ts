@@ -41,7 +41,7 @@ import { REFRESH_AHEAD_MS } from '../src/wechat/access-token.scheduler';
 import { Fake } from './login/fake';
 import { cpuSecondsOf, foreignLoad, registerUsers } from './login/measure';
 import { LATENCY_MS, ROOT, USERS } from './login/options';
-import { killAll, listeningPort, spawnScript, startApp, stopChild } from './login/processes';
+import { listeningPort, runBench, spawnScript, startApp, stopChild } from './login/processes';
 import { revision } from './login/report';
 import { withOwnDatabase } from './own-database';
 import { CodeSupply, KINDS, Kind, MixedLoad, quantile, Window } from './soak/load';
@@ -311,14 +311,4 @@ async function soak(work: string, databaseUrl: string, dbLabel: string): Promise
   process.stdout.write(`\n${lines.join('\n')}\n`);
 }
 
-process.on('exit', killAll);
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(
-      `[soak] failed: ${error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    killAll();
-    process.exit(1);
-  },
-);
+runBench('soak', main);

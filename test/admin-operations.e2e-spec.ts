@@ -2,7 +2,7 @@ import request from 'supertest';
 import { FORCE_REFRESH_MIN_INTERVAL_MS } from '../src/wechat/access-token.store';
 import { WechatApps } from '../src/wechat/wechat-app';
 import { ADMIN_TOKEN, adminClient } from './helpers/admin-client';
-import { useDatabaseAndFakeWechat } from './helpers/suite';
+import { useAppOn, useDatabaseAndFakeWechat } from './helpers/suite';
 import { startApp, TestApp } from './helpers/test-app';
 
 interface AppStatus {
@@ -25,19 +25,11 @@ describe('admin operations (e2e)', () => {
   const withAdmin = (t: TestApp) => adminClient(t.url);
 
   describe('WeChat token status and forced refresh', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startApp({
-        databaseUrl: shared.db.url,
-        wechat: shared.wechat,
-        env: { ADMIN_TOKEN },
-      });
-    });
-    afterAll(() => t.close());
+    const app = useAppOn(shared, { ADMIN_TOKEN });
 
-    const heldToken = () => t.app.get(WechatApps).all[0].token.held?.token as string;
+    const heldToken = () => app.t.app.get(WechatApps).all[0].token.held?.token as string;
     const status = async (): Promise<AppStatus[]> =>
-      (await withAdmin(t).get('/admin/wechat/apps').expect(200)).body as AppStatus[];
+      (await withAdmin(app.t).get('/admin/wechat/apps').expect(200)).body as AppStatus[];
     const forcedFetches = () =>
       shared.wechat.calls.filter(
         (c) =>
@@ -46,10 +38,10 @@ describe('admin operations (e2e)', () => {
       ).length;
 
     it('shows each app: token held, expiry, last refresh, last error — never the token or secret', async () => {
-      await request(t.url)
+      await request(app.t.url)
         .post('/auth/wechat/phone-login')
         .send({ code: shared.wechat.phoneCode('13500000001') });
-      const res = await withAdmin(t).get('/admin/wechat/apps').expect(200);
+      const res = await withAdmin(app.t).get('/admin/wechat/apps').expect(200);
       expect(res.body).toEqual([
         {
           appId: shared.wechat.appId,
@@ -70,36 +62,36 @@ describe('admin operations (e2e)', () => {
 
     it('forces a refresh within WeChat limits: 429 FORCE_REFRESH_LIMITED inside 30 s, then again', async () => {
       const before = heldToken();
-      await withAdmin(t)
+      await withAdmin(app.t)
         .post(`/admin/wechat/apps/${shared.wechat.appId}/refresh-token`)
         .expect(204);
       expect(forcedFetches()).toBe(1);
       expect(heldToken()).not.toBe(before);
       expect((await status())[0].forceRefresh).toEqual({ today: 1, lastAt: expect.any(String) });
 
-      t.clock.advance(10_000);
-      const refused = await withAdmin(t)
+      app.t.clock.advance(10_000);
+      const refused = await withAdmin(app.t)
         .post(`/admin/wechat/apps/${shared.wechat.appId}/refresh-token`)
         .expect(429);
       expect(refused.body).toMatchObject({ code: 'FORCE_REFRESH_LIMITED' });
       expect(Number(refused.headers['retry-after'])).toBe(20);
       expect(forcedFetches()).toBe(1);
 
-      t.clock.advance(FORCE_REFRESH_MIN_INTERVAL_MS);
+      app.t.clock.advance(FORCE_REFRESH_MIN_INTERVAL_MS);
       shared.wechat.clock.advance(10_000 + FORCE_REFRESH_MIN_INTERVAL_MS);
-      await withAdmin(t)
+      await withAdmin(app.t)
         .post(`/admin/wechat/apps/${shared.wechat.appId}/refresh-token`)
         .expect(204);
       expect(forcedFetches()).toBe(2);
       // The new token works for the next login.
-      await request(t.url)
+      await request(app.t.url)
         .post('/auth/wechat/phone-login')
         .send({ code: shared.wechat.phoneCode('13500000002') })
         .expect(404);
     });
 
     it('records the forced refreshes in the audit table', async () => {
-      const rows: { action: string; target_app_id: string }[] = await t.dataSource.query(
+      const rows: { action: string; target_app_id: string }[] = await app.t.dataSource.query(
         'SELECT action, target_app_id FROM admin_audit WHERE target_app_id IS NOT NULL',
       );
       expect(rows).toEqual([
@@ -109,13 +101,13 @@ describe('admin operations (e2e)', () => {
     });
 
     it('shows the last error, and answers 400 UNKNOWN_APPID for an app it does not serve', async () => {
-      t.clock.advance(FORCE_REFRESH_MIN_INTERVAL_MS);
+      app.t.clock.advance(FORCE_REFRESH_MIN_INTERVAL_MS);
       shared.wechat.failFor(
         shared.wechat.appId,
         { errcode: 40164, errmsg: 'invalid ip 203.0.113.7' },
         1,
       );
-      const res = await withAdmin(t)
+      const res = await withAdmin(app.t)
         .post(`/admin/wechat/apps/${shared.wechat.appId}/refresh-token`)
         .expect(503);
       expect(res.body).toMatchObject({ code: 'WECHAT_MISCONFIGURED' });
@@ -123,7 +115,7 @@ describe('admin operations (e2e)', () => {
         at: expect.any(String),
         message: expect.stringMatching(/^errcode 40164: .*allow-list/),
       });
-      const unknown = await withAdmin(t)
+      const unknown = await withAdmin(app.t)
         .post('/admin/wechat/apps/wx_not_ours/refresh-token')
         .expect(400);
       expect(unknown.body).toMatchObject({ code: 'UNKNOWN_APPID' });
@@ -131,11 +123,7 @@ describe('admin operations (e2e)', () => {
   });
 
   describe('without ADMIN_TOKEN', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startApp({ databaseUrl: shared.db.url, wechat: shared.wechat });
-    });
-    afterAll(() => t.close());
+    const app = useAppOn(shared);
 
     it('has no admin API and no page (404), whatever is sent', async () => {
       for (const path of [
@@ -144,47 +132,41 @@ describe('admin operations (e2e)', () => {
         '/admin/users?phone=13800138000',
         '/admin/wechat/apps',
       ]) {
-        const res = await request(t.url)
+        const res = await request(app.t.url)
           .get(path)
           .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
           .expect(404);
         expect(res.body).toMatchObject({ code: 'NOT_FOUND' });
       }
-      const doc = (await request(t.url).get('/docs-json').expect(200)).body as { paths: object };
+      const doc = (await request(app.t.url).get('/docs-json').expect(200)).body as {
+        paths: object;
+      };
       expect(Object.keys(doc.paths).filter((p) => p.startsWith('/admin'))).toEqual([]);
     });
   });
 
   describe('its own rate limit and its place in Swagger', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startApp({
-        databaseUrl: shared.db.url,
-        wechat: shared.wechat,
-        env: { ADMIN_TOKEN, ADMIN_RATE_LIMIT_PER_MIN: '3' },
-      });
-    });
-    afterAll(() => t.close());
+    const app = useAppOn(shared, { ADMIN_TOKEN, ADMIN_RATE_LIMIT_PER_MIN: '3' });
 
     it('counts wrong tokens too, and leaves the other routes alone', async () => {
-      await request(t.url)
+      await request(app.t.url)
         .get('/admin/users?phone=1')
         .set('Authorization', 'Bearer guess-1')
         .expect(401);
-      await request(t.url)
+      await request(app.t.url)
         .get('/admin/users?phone=1')
         .set('Authorization', 'Bearer guess-2')
         .expect(401);
-      await withAdmin(t).get('/admin/wechat/apps').expect(200);
-      const res = await withAdmin(t).get('/admin/wechat/apps').expect(429);
+      await withAdmin(app.t).get('/admin/wechat/apps').expect(200);
+      const res = await withAdmin(app.t).get('/admin/wechat/apps').expect(429);
       expect(res.body).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
       expect(res.headers['retry-after']).toBeDefined();
-      await request(t.url).get('/health/live').expect(200);
-      await request(t.url).post('/auth/wechat/phone-login').send({ code: 'x' }).expect(401);
+      await request(app.t.url).get('/health/live').expect(200);
+      await request(app.t.url).post('/auth/wechat/phone-login').send({ code: 'x' }).expect(401);
     });
 
     it('lists the admin routes under their own tag and bearer scheme', async () => {
-      const doc = (await request(t.url).get('/docs-json').expect(200)).body as {
+      const doc = (await request(app.t.url).get('/docs-json').expect(200)).body as {
         paths: Record<string, Record<string, { tags: string[]; security: object[] }>>;
         components: { securitySchemes: Record<string, object> };
       };

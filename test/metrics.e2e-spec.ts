@@ -1,8 +1,6 @@
 import request from 'supertest';
 import { ADMIN_TOKEN } from './helpers/admin-client';
-import { useDatabaseAndFakeWechat } from './helpers/suite';
-import { LoginFlow } from './helpers/login-flow';
-import { startApp, TestApp } from './helpers/test-app';
+import { useAppOn, useDatabaseAndFakeWechat } from './helpers/suite';
 
 /** The value of one sample of the exposition, e.g. `wxlogin_logins_total{kind="phone",code="OK"}`. */
 function sample(text: string, series: string): number | undefined {
@@ -18,40 +16,29 @@ describe('GET /metrics (e2e)', () => {
   const shared = useDatabaseAndFakeWechat();
 
   describe('with ADMIN_TOKEN', () => {
-    let t: TestApp;
-    let flow: LoginFlow;
+    const app = useAppOn(shared, { ADMIN_TOKEN, RATE_LIMIT_AUTH_PER_MIN: '5' });
     const scrape = async (): Promise<string> =>
       (
-        await request(t.url)
+        await request(app.t.url)
           .get('/metrics')
           .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
           .expect(200)
       ).text;
 
-    beforeAll(async () => {
-      t = await startApp({
-        databaseUrl: shared.db.url,
-        wechat: shared.wechat,
-        env: { ADMIN_TOKEN, RATE_LIMIT_AUTH_PER_MIN: '5' },
-      });
-      flow = new LoginFlow(t.url, shared.wechat);
-    });
-    afterAll(() => t.close());
-
     it('requires the admin token', async () => {
-      const res = await request(t.url).get('/metrics').expect(401);
+      const res = await request(app.t.url).get('/metrics').expect(401);
       expect(res.body).toMatchObject({ code: 'ADMIN_TOKEN_INVALID' });
-      await request(t.url).get('/metrics').set('Authorization', 'Bearer nope').expect(401);
+      await request(app.t.url).get('/metrics').set('Authorization', 'Bearer nope').expect(401);
     });
 
     it('counts logins by outcome, WeChat calls by endpoint and errcode, token fetches by app', async () => {
-      await flow.registerNewUser('13900000001');
-      await flow.phoneLogin(shared.wechat.phoneCode('13900000001')).expect(200);
+      await app.flow.registerNewUser('13900000001');
+      await app.flow.phoneLogin(shared.wechat.phoneCode('13900000001')).expect(200);
       const code = shared.wechat.phoneCode('13900000002');
       shared.wechat.failFor(code, { errcode: 40029 }, 1);
-      await flow.phoneLogin(code).expect(401);
+      await app.flow.phoneLogin(code).expect(401);
 
-      const res = await request(t.url)
+      const res = await request(app.t.url)
         .get('/metrics')
         .set('Authorization', `Bearer ${ADMIN_TOKEN}`);
       expect(res.headers['content-type']).toMatch(/^text\/plain;.*version=0\.0\.4/);
@@ -91,9 +78,9 @@ describe('GET /metrics (e2e)', () => {
     });
 
     it('times requests by route template, never by raw path', async () => {
-      await request(t.url).get('/no/such/path/3f9a1c').expect(404);
-      await request(t.url).get('/no/such/path/77b2e0').expect(404);
-      await request(t.url).get('/HEALTH/LIVE/').expect(200);
+      await request(app.t.url).get('/no/such/path/3f9a1c').expect(404);
+      await request(app.t.url).get('/no/such/path/77b2e0').expect(404);
+      await request(app.t.url).get('/HEALTH/LIVE/').expect(200);
       const text = await scrape();
       expect(text).not.toContain('3f9a1c');
       expect(text).not.toContain('/HEALTH');
@@ -119,8 +106,8 @@ describe('GET /metrics (e2e)', () => {
 
     it('counts rate-limit refusals by limit', async () => {
       // 4 auth requests so far; the fifth passes, the sixth is refused.
-      await flow.phoneLogin('x').expect(401);
-      await flow.phoneLogin('x').expect(429);
+      await app.flow.phoneLogin('x').expect(401);
+      await app.flow.phoneLogin('x').expect(429);
       const text = await scrape();
       expect(sample(text, 'wxlogin_rate_limited_total{limit="auth"}')).toBe(1);
       expect(sample(text, 'wxlogin_logins_total{kind="phone",code="TOO_MANY_REQUESTS"}')).toBe(1);
@@ -128,31 +115,19 @@ describe('GET /metrics (e2e)', () => {
   });
 
   describe('without ADMIN_TOKEN', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startApp({ databaseUrl: shared.db.url, wechat: shared.wechat });
-    });
-    afterAll(() => t.close());
+    const app = useAppOn(shared);
 
     it('is open (scraped inside the private network)', async () => {
-      const res = await request(t.url).get('/metrics').expect(200);
+      const res = await request(app.t.url).get('/metrics').expect(200);
       expect(res.text).toContain('# TYPE wxlogin_logins_total counter');
     });
   });
 
   describe('with METRICS_ENABLED=false', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startApp({
-        databaseUrl: shared.db.url,
-        wechat: shared.wechat,
-        env: { METRICS_ENABLED: 'false' },
-      });
-    });
-    afterAll(() => t.close());
+    const app = useAppOn(shared, { METRICS_ENABLED: 'false' });
 
     it('has no /metrics', async () => {
-      const res = await request(t.url).get('/metrics').expect(404);
+      const res = await request(app.t.url).get('/metrics').expect(404);
       expect(res.body).toMatchObject({ code: 'NOT_FOUND' });
     });
   });

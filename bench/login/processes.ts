@@ -7,7 +7,17 @@ import { launchApp, PROD_NODE_FLAGS, waitUntilReady } from '../../test/helpers/a
 import { harnessEnvironment } from '../../src/config/harness-environment';
 import { httpCall } from '../../test/helpers/http-client';
 import { BENCH_APPS } from '../support';
-import { APP_NODE_OPTIONS, APP_ROOT, CLIENTS, PROFILE, RATE_LIMIT, ROOT } from './options';
+import { Fake } from './fake';
+import {
+  APP_NODE_OPTIONS,
+  APP_ROOT,
+  CLIENTS,
+  LATENCY_MS,
+  PROFILE,
+  RATE_LIMIT,
+  ROOT,
+  USERS,
+} from './options';
 
 // ---------------------------------------------------------------- processes
 export interface Child {
@@ -103,6 +113,115 @@ export interface Started {
 
 export const JWT_SECRET = randomBytes(48).toString('base64');
 
+/**
+ * The app's environment in every bench: production, the main app against the
+ * fake WeChat, quiet logs, no Swagger, rate limits out of the load's way.
+ */
+export function benchAppEnv(fakeUrl: string, databaseUrl: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    JWT_SECRET,
+    WECHAT_APPID: BENCH_APPS.main.appId,
+    WECHAT_SECRET: BENCH_APPS.main.secret,
+    WECHAT_API_BASE_URL: fakeUrl,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    SWAGGER_ENABLED: 'false',
+    RATE_LIMIT_PER_MIN: RATE_LIMIT,
+    RATE_LIMIT_AUTH_PER_MIN: RATE_LIMIT,
+    ...(CLIENTS > 0 ? { TRUST_PROXY: 'true' } : {}),
+  };
+}
+
+/**
+ * Runs a bench script's main: exit 0 when it is done; when it fails, the error
+ * (its stack, or with `detail: 'message'` the message only) on stderr, every
+ * child killed, exit 1. The children are killed on any exit.
+ */
+export function runBench(
+  tag: string,
+  main: () => Promise<void>,
+  detail: 'stack' | 'message' = 'stack',
+): void {
+  process.on('exit', killAll);
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      const text =
+        error instanceof Error ? (detail === 'stack' ? error.stack : error.message) : String(error);
+      process.stderr.write(`[${tag}] failed: ${text}\n`);
+      killAll();
+      process.exit(1);
+    },
+  );
+}
+
+/**
+ * One fake per WeChat app (main and naive), in one process of its own. Keeping
+ * the apps apart means the baseline's classic rotation (one new token per login)
+ * never touches the app's token; the baseline uses each token within
+ * milliseconds, so the fake forgets superseded ones after 2 s instead of walking
+ * thousands of them.
+ */
+export async function startTwoAppFake(work: string): Promise<{ child: Child; fake: Fake }> {
+  const child = spawnScript(
+    'fake-wechat',
+    'test/helpers/fake-wechat-server.ts',
+    [
+      '--apps',
+      [BENCH_APPS.main, BENCH_APPS.naive].map((a) => `${a.appId}:${a.secret}`).join(','),
+      '--latency',
+      String(LATENCY_MS),
+      '--forget-superseded-ms',
+      '2000',
+    ],
+    join(work, 'fake.log'),
+  );
+  const [mainPort, naivePort] = await Promise.all([
+    listeningPort(child, BENCH_APPS.main.appId),
+    listeningPort(child, BENCH_APPS.naive.appId),
+  ]);
+  const fake = new Fake({
+    main: `http://127.0.0.1:${mainPort}`,
+    naive: `http://127.0.0.1:${naivePort}`,
+  });
+  return { child, fake };
+}
+
+/**
+ * bench/naive-server.ts against the fake's naive app, with its own SQLite file
+ * and the bench's users; `extra`: e.g. `--cache-token` (the reference).
+ */
+export async function spawnNaiveServer(
+  work: string,
+  fake: Fake,
+  name: string,
+  extra: string[],
+): Promise<Started> {
+  const spawnedAt = Date.now();
+  const child = spawnScript(
+    name,
+    'bench/naive-server.ts',
+    [
+      '--wechat',
+      fake.urls.naive,
+      '--appid',
+      BENCH_APPS.naive.appId,
+      '--secret',
+      BENCH_APPS.naive.secret,
+      '--db',
+      join(work, `${name}.sqlite`),
+      '--users',
+      String(USERS),
+      '--jwt-secret',
+      JWT_SECRET,
+      ...extra,
+    ],
+    join(work, `${name}.log`),
+  );
+  return { child, url: `http://127.0.0.1:${await listeningPort(child)}`, spawnedAt };
+}
+
 /** The built app (of BENCH_APP_ROOT) with the node flags of `npm run start:prod`, through the test kit's launcher. */
 export async function startApp(
   work: string,
@@ -126,17 +245,7 @@ export async function startApp(
     // Registered as a child before waiting, so an interrupted start is killed too.
     wait: 'none',
     env: {
-      NODE_ENV: 'production',
-      JWT_SECRET,
-      WECHAT_APPID: BENCH_APPS.main.appId,
-      WECHAT_SECRET: BENCH_APPS.main.secret,
-      WECHAT_API_BASE_URL: fakeUrl,
-      DATABASE_URL: databaseUrl,
-      LOG_LEVEL: 'warn',
-      SWAGGER_ENABLED: 'false',
-      RATE_LIMIT_PER_MIN: RATE_LIMIT,
-      RATE_LIMIT_AUTH_PER_MIN: RATE_LIMIT,
-      ...(CLIENTS > 0 ? { TRUST_PROXY: 'true' } : {}),
+      ...benchAppEnv(fakeUrl, databaseUrl),
       ...(APP_NODE_OPTIONS ? { NODE_OPTIONS: APP_NODE_OPTIONS } : {}),
       ...variant.env,
     },

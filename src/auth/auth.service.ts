@@ -5,7 +5,7 @@ import { AvatarLinks } from '../avatars/avatar-links';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { maskPhone } from '../common/mask';
-import { isUniqueViolation } from '../common/database/unique-violation';
+import { writeOrConflict } from '../common/database/unique-violation';
 import { blocked } from '../users/account-standing';
 import { UserAvatarsService } from '../users/user-avatars.service';
 import { UserDto } from '../users/user.dto';
@@ -191,21 +191,15 @@ export class AuthService {
         },
         manager,
       );
-      try {
-        await manager.insert(RegistrationTicketUse, {
+      await writeOrConflict(
+        manager.insert(RegistrationTicketUse, {
           jti: ticket.jti,
           usedAt: new Date(this.clock.now()),
           expiresAt: ticket.expiresAt,
-        });
-      } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw new AppError(
-            'REGISTRATION_TICKET_INVALID',
-            'This registration ticket was already used',
-          );
-        }
-        throw error;
-      }
+        }),
+        () =>
+          new AppError('REGISTRATION_TICKET_INVALID', 'This registration ticket was already used'),
+      );
       return created;
     });
   }

@@ -14,13 +14,18 @@ export const AuthRateLimit = (): ClassDecorator & MethodDecorator =>
 
 const reflector = new Reflector();
 
-export function isAuthRateLimited(context: ExecutionContext): boolean {
+/** Whether the route or its controller carries the mark `key`. */
+function isMarked(key: string, context: ExecutionContext): boolean {
   return (
-    reflector.getAllAndOverride<boolean | undefined>(AUTH_RATE_LIMIT, [
+    reflector.getAllAndOverride<boolean | undefined>(key, [
       context.getHandler(),
       context.getClass(),
     ]) === true
   );
+}
+
+export function isAuthRateLimited(context: ExecutionContext): boolean {
+  return isMarked(AUTH_RATE_LIMIT, context);
 }
 
 const ADMIN_RATE_LIMIT = 'adminRateLimit';
@@ -34,10 +39,5 @@ export const AdminRateLimit = (): ClassDecorator & MethodDecorator =>
   SetMetadata(ADMIN_RATE_LIMIT, true);
 
 export function isAdminRateLimited(context: ExecutionContext): boolean {
-  return (
-    reflector.getAllAndOverride<boolean | undefined>(ADMIN_RATE_LIMIT, [
-      context.getHandler(),
-      context.getClass(),
-    ]) === true
-  );
+  return isMarked(ADMIN_RATE_LIMIT, context);
 }

@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { AvatarLinks } from '../avatars/avatar-links';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { isUniqueViolation } from '../common/database/unique-violation';
+import { writeOrConflict } from '../common/database/unique-violation';
 import { NicknameScreen } from '../wechat/nickname-screen';
 import type { VerifiedPhone } from '../wechat/phone.service';
 import type { WechatApp } from '../wechat/wechat-app';
@@ -104,17 +104,14 @@ export class UsersService {
       blockedAt: null,
       blockedReason: null,
     });
-    try {
-      await this.users.insert(user, manager);
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new AppError(
+    await writeOrConflict(
+      this.users.insert(user, manager),
+      () =>
+        new AppError(
           'PHONE_ALREADY_REGISTERED',
           'A user with this phone number already exists; log in instead',
-        );
-      }
-      throw error;
-    }
+        ),
+    );
     return user;
   }
 
@@ -131,17 +128,14 @@ export class UsersService {
       countryCode: phone.countryCode,
       updatedAt: new Date(this.clock.now()),
     };
-    try {
-      await this.users.update(user.id, changes);
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new AppError(
+    await writeOrConflict(
+      this.users.update(user.id, changes),
+      () =>
+        new AppError(
           'PHONE_ALREADY_REGISTERED',
           'Another user has this phone number; it cannot be moved to this account',
-        );
-      }
-      throw error;
-    }
+        ),
+    );
     return { ...user, ...changes };
   }
 

@@ -2,14 +2,14 @@ import { FetchedAccessToken } from './wechat-api.client';
 import { MISCONFIGURED_HINTS, MISCONFIGURED_RETRY_SEC } from './wechat-errcodes';
 import { WechatMisconfiguredError, WechatUnreachableError } from './wechat.errors';
 import { deferred, until } from '../../test/helpers/async-steps';
-import { holding, setup, useTokenDatabase } from '../../test/helpers/access-token-world';
+import * as kit from '../../test/helpers/access-token-world';
 
-useTokenDatabase();
+kit.useTokenDatabase();
 
 describe('AccessTokenService when WeChat refuses a fetch', () => {
   describe('a failing fetch', () => {
     it('rejects every concurrent waiter with the error, frees the lease, and the next call tries again', async () => {
-      const world = setup();
+      const world = kit.setup();
       const service = world.instance();
       const answer = deferred<FetchedAccessToken>();
       world.fetchAccessToken.mockReturnValueOnce(answer.promise);
@@ -33,8 +33,8 @@ describe('AccessTokenService when WeChat refuses a fetch', () => {
     });
 
     it('frees the lease for another instance, which then fetches without waiting for it to run out', async () => {
-      const world = setup();
-      const a = await holding(world);
+      const world = kit.setup();
+      const a = await kit.holding(world);
       const b = world.instance();
       world.clock.set(world.expiresAt);
       world.fetchAccessToken.mockRejectedValueOnce(new WechatUnreachableError('timeout'));
@@ -49,7 +49,7 @@ describe('AccessTokenService when WeChat refuses a fetch', () => {
     const refused = () => new WechatMisconfiguredError(40164, MISCONFIGURED_HINTS[40164], 60);
 
     it('is answered from memory, not by WeChat, until it is tried again once per MISCONFIGURED_RETRY_SEC', async () => {
-      const world = setup();
+      const world = kit.setup();
       const service = world.instance();
       world.fetchAccessToken.mockRejectedValueOnce(refused());
       world.fetchAccessToken.mockRejectedValueOnce(refused());
@@ -90,7 +90,7 @@ describe('AccessTokenService when WeChat refuses a fetch', () => {
     });
 
     it('ends when another instance stores a token', async () => {
-      const world = setup();
+      const world = kit.setup();
       const a = world.instance();
       world.fetchAccessToken.mockRejectedValueOnce(refused());
       await expect(a.getToken()).rejects.toBeInstanceOf(WechatMisconfiguredError);

@@ -1,38 +1,32 @@
 import { FORCE_REFRESH_MIN_INTERVAL_MS, FORCE_REFRESH_PER_DAY } from './access-token.store';
-import {
-  APPID,
-  EXPIRES_IN_SEC,
-  holding,
-  setup,
-  useTokenDatabase,
-} from '../../test/helpers/access-token-world';
+import * as kit from '../../test/helpers/access-token-world';
 
-useTokenDatabase();
+kit.useTokenDatabase();
 
 describe('AccessTokenFetcher', () => {
   describe('stable_token force_refresh', () => {
     it('is used once when stable_token hands back the token that was just rejected', async () => {
-      const world = setup();
-      const service = await holding(world);
+      const world = kit.setup();
+      const service = await kit.holding(world);
       world.nextFetchReturns('token-1');
 
       await service.invalidate('token-1');
       await expect(service.getToken()).resolves.toBe('token-2');
 
       expect(world.fetchAccessToken.mock.calls).toEqual([
-        [expect.objectContaining({ id: APPID })],
-        [expect.objectContaining({ id: APPID }), { forceRefresh: true }],
+        [expect.objectContaining({ id: kit.APPID })],
+        [expect.objectContaining({ id: kit.APPID }), { forceRefresh: true }],
       ]);
       await expect(world.row()).resolves.toMatchObject({ token: 'token-2' });
     });
 
     it('is not used again for the same incident, even after 30 s', async () => {
-      const world = setup();
-      const service = await holding(world);
+      const world = kit.setup();
+      const service = await kit.holding(world);
       // WeChat keeps handing back token-1, even when forced.
       world.fetchAccessToken.mockResolvedValue({
         accessToken: 'token-1',
-        expiresInSec: EXPIRES_IN_SEC,
+        expiresInSec: kit.EXPIRES_IN_SEC,
       });
 
       await service.invalidate('token-1');
@@ -48,8 +42,8 @@ describe('AccessTokenFetcher', () => {
     });
 
     it('is never used twice within FORCE_REFRESH_MIN_INTERVAL_MS, and is used again after it', async () => {
-      const world = setup();
-      const service = await holding(world);
+      const world = kit.setup();
+      const service = await kit.holding(world);
       const forcedCalls = () =>
         world.fetchAccessToken.mock.calls.filter(([, options]) => options?.forceRefresh).length;
 
@@ -76,8 +70,8 @@ describe('AccessTokenFetcher', () => {
     });
 
     it('is rationed in the shared table: another instance, or this one restarted, waits 30 s too', async () => {
-      const world = setup();
-      const a = await holding(world);
+      const world = kit.setup();
+      const a = await kit.holding(world);
       const forcedCalls = () =>
         world.fetchAccessToken.mock.calls.filter(([, options]) => options?.forceRefresh).length;
       world.nextFetchReturns('token-1');
@@ -100,7 +94,7 @@ describe('AccessTokenFetcher', () => {
     });
 
     it(`is used at most ${FORCE_REFRESH_PER_DAY} times a day (China time), then again the next day`, async () => {
-      const world = setup();
+      const world = kit.setup();
       // 00:00:10 in China (UTC+8) on some day.
       const midnightChina =
         Math.ceil((world.t0 + 8 * 3_600_000) / 86_400_000) * 86_400_000 - 8 * 3_600_000;
@@ -120,7 +114,7 @@ describe('AccessTokenFetcher', () => {
         if (got !== current) n++;
         world.fetchAccessToken.mockReset();
         world.fetchAccessToken.mockImplementation(() =>
-          Promise.resolve({ accessToken: `token-${n}`, expiresInSec: EXPIRES_IN_SEC }),
+          Promise.resolve({ accessToken: `token-${n}`, expiresInSec: kit.EXPIRES_IN_SEC }),
         );
         world.clock.advance(FORCE_REFRESH_MIN_INTERVAL_MS);
         return got !== current;
@@ -134,15 +128,17 @@ describe('AccessTokenFetcher', () => {
     });
 
     it('is never used in classic mode', async () => {
-      const world = setup({ tokenMode: 'classic' });
-      const service = await holding(world);
+      const world = kit.setup({ tokenMode: 'classic' });
+      const service = await kit.holding(world);
       world.nextFetchReturns('token-1');
 
       await service.invalidate('token-1');
       await expect(service.getToken()).resolves.toBe('token-1');
 
-      expect(world.fetchAccessToken.mock.calls).toEqual([[expect.objectContaining({ id: APPID })]]);
-      await expect(world.row()).resolves.toMatchObject({ appKey: `${APPID}:classic` });
+      expect(world.fetchAccessToken.mock.calls).toEqual([
+        [expect.objectContaining({ id: kit.APPID })],
+      ]);
+      await expect(world.row()).resolves.toMatchObject({ appKey: `${kit.APPID}:classic` });
     });
   });
 });

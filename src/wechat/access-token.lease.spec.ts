@@ -1,25 +1,19 @@
 import { FetchedAccessToken } from './wechat-api.client';
 import { WechatUnreachableError } from './wechat.errors';
 import { deferred, until } from '../../test/helpers/async-steps';
-import {
-  EXPIRES_IN_SEC,
-  OTHER_HOLDER,
-  holding,
-  setup,
-  useTokenDatabase,
-} from '../../test/helpers/access-token-world';
+import * as kit from '../../test/helpers/access-token-world';
 
-useTokenDatabase();
+kit.useTokenDatabase();
 
 describe('AccessTokenLease (one fetch at a time across instances)', () => {
   describe('the lease', () => {
     it('another holder blocks fetching until it runs out: waiters give up after timeoutMs + 1 s, then a call takes over', async () => {
-      const world = setup({ timeoutMs: 200 });
+      const world = kit.setup({ timeoutMs: 200 });
       const service = world.instance();
       const leaseUntil = world.t0 + 60_000;
       // Another instance took the lease and then died mid-fetch.
       await expect(
-        world.store.tryAcquireLease(world.appKey, OTHER_HOLDER, world.t0, leaseUntil),
+        world.store.tryAcquireLease(world.appKey, kit.OTHER_HOLDER, world.t0, leaseUntil),
       ).resolves.toBe(true);
 
       const waiting = service.getToken();
@@ -40,8 +34,8 @@ describe('AccessTokenLease (one fetch at a time across instances)', () => {
     });
 
     it('the lease winner looks at the table again before fetching', async () => {
-      const world = setup();
-      await holding(world);
+      const world = kit.setup();
+      await kit.holding(world);
       const late = world.instance();
       // Its first look predates the other instance's save; the lease is free by the time it asks.
       jest.spyOn(world.store, 'read').mockResolvedValueOnce(undefined);
@@ -51,7 +45,7 @@ describe('AccessTokenLease (one fetch at a time across instances)', () => {
     });
 
     it('a waiting instance picks up the token the lease holder stores', async () => {
-      const world = setup();
+      const world = kit.setup();
       const holder = world.instance();
       const waiter = world.instance();
       const answer = deferred<FetchedAccessToken>();
@@ -62,7 +56,7 @@ describe('AccessTokenLease (one fetch at a time across instances)', () => {
       const leaseTries = jest.spyOn(world.store, 'tryAcquireLease');
       const second = waiter.getToken();
       await until(() => leaseTries.mock.calls.length >= 3, 'the waiter polls a few times');
-      answer.resolve({ accessToken: 'from-the-holder', expiresInSec: EXPIRES_IN_SEC });
+      answer.resolve({ accessToken: 'from-the-holder', expiresInSec: kit.EXPIRES_IN_SEC });
 
       await expect(Promise.all([first, second])).resolves.toEqual([
         'from-the-holder',
@@ -74,8 +68,8 @@ describe('AccessTokenLease (one fetch at a time across instances)', () => {
 
   describe('AccessTokenLease.obtain() on its own', () => {
     it('hands out a stored token only with more than the asked margin left', async () => {
-      const world = setup();
-      await holding(world);
+      const world = kit.setup();
+      await kit.holding(world);
       const { app, lease } = world.leaseOfInstance();
 
       world.clock.set(world.expiresAt - 60_001);
@@ -93,8 +87,8 @@ describe('AccessTokenLease (one fetch at a time across instances)', () => {
     });
 
     it('never adopts the token this process saw WeChat reject', async () => {
-      const world = setup();
-      await holding(world);
+      const world = kit.setup();
+      await kit.holding(world);
       const { app, lease } = world.leaseOfInstance();
       app.token.rejected = 'token-1';
 
@@ -102,7 +96,7 @@ describe('AccessTokenLease (one fetch at a time across instances)', () => {
     });
 
     it('frees the lease when the fetch fails', async () => {
-      const world = setup();
+      const world = kit.setup();
       const { app, lease } = world.leaseOfInstance();
       world.fetchAccessToken.mockRejectedValueOnce(new Error('boom'));
 

@@ -86,17 +86,11 @@ export class AccessTokenLease {
           { retryAfterSec: wait },
         );
       }
-      const fetched = await this.fetcher.fetch(app, 'forced by an operator', this.instanceId, {
-        force: true,
-      });
-      await this.store.save(
-        app.token.key,
-        fetched,
-        `${this.instanceId} (forced by an operator) at ${new Date(this.clock.now()).toISOString()}`,
-      );
-      return fetched;
+      const reason = 'forced by an operator';
+      const fetched = await this.fetcher.fetch(app, reason, this.instanceId, { force: true });
+      return await this.storeFetched(app, fetched, reason);
     } finally {
-      await this.store.releaseLease(app.token.key, this.instanceId).catch(() => undefined);
+      await this.releaseLease(app);
     }
   }
 
@@ -110,15 +104,26 @@ export class AccessTokenLease {
       const stored = await this.acceptableStored(app, marginMs);
       if (stored) return stored;
       const fetched = await this.fetcher.fetch(app, reason, this.instanceId);
-      await this.store.save(
-        app.token.key,
-        fetched,
-        `${this.instanceId} (${reason}) at ${new Date(this.clock.now()).toISOString()}`,
-      );
-      return fetched;
+      return await this.storeFetched(app, fetched, reason);
     } finally {
-      await this.store.releaseLease(app.token.key, this.instanceId).catch(() => undefined);
+      await this.releaseLease(app);
     }
+  }
+
+  /** Stores a fetched token for every instance, labelled with who fetched it, why and when. */
+  private async storeFetched<T extends StoredToken>(
+    app: WechatApp,
+    fetched: T,
+    reason: string,
+  ): Promise<T> {
+    const at = new Date(this.clock.now()).toISOString();
+    await this.store.save(app.token.key, fetched, `${this.instanceId} (${reason}) at ${at}`);
+    return fetched;
+  }
+
+  /** A lease that cannot be released now simply runs out. */
+  private async releaseLease(app: WechatApp): Promise<void> {
+    await this.store.releaseLease(app.token.key, this.instanceId).catch(() => undefined);
   }
 
   private async acceptableStored(

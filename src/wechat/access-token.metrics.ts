@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { AppMetrics } from '../metrics/app-metrics';
-import { AccessTokenHealth } from './access-token.status';
+import { AccessTokenHealth, AccessTokenStatus } from './access-token.status';
 
 /**
  * Each app's token as gauges, read from the token slots when Prometheus
@@ -11,27 +11,25 @@ import { AccessTokenHealth } from './access-token.status';
 @Injectable()
 export class AccessTokenGauges {
   constructor(metrics: AppMetrics, health: AccessTokenHealth) {
-    new Gauge({
-      name: 'wxlogin_wechat_token_expires_in_seconds',
-      help: 'Seconds the access token held by this instance has left, by AppID (0: none held)',
-      labelNames: ['app'] as const,
-      registers: [metrics.registry],
-      collect() {
-        for (const status of health.statusOfAll()) {
-          this.set({ app: status.appId }, status.expiresInSec ?? 0);
-        }
-      },
-    });
-    new Gauge({
-      name: 'wxlogin_wechat_misconfigured',
-      help: "1 while WeChat refuses this app's credentials or server IP (WECHAT_MISCONFIGURED), by AppID",
-      labelNames: ['app'] as const,
-      registers: [metrics.registry],
-      collect() {
-        for (const status of health.statusOfAll()) {
-          this.set({ app: status.appId }, status.misconfigured ? 1 : 0);
-        }
-      },
-    });
+    const perApp = (name: string, help: string, value: (status: AccessTokenStatus) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['app'] as const,
+        registers: [metrics.registry],
+        collect() {
+          for (const status of health.statusOfAll()) this.set({ app: status.appId }, value(status));
+        },
+      });
+    perApp(
+      'wxlogin_wechat_token_expires_in_seconds',
+      'Seconds the access token held by this instance has left, by AppID (0: none held)',
+      (status) => status.expiresInSec ?? 0,
+    );
+    perApp(
+      'wxlogin_wechat_misconfigured',
+      "1 while WeChat refuses this app's credentials or server IP (WECHAT_MISCONFIGURED), by AppID",
+      (status) => (status.misconfigured ? 1 : 0),
+    );
   }
 }

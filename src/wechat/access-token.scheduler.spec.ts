@@ -3,21 +3,15 @@ import { USE_MARGIN_MS } from './access-token.service';
 import { FetchedAccessToken } from './wechat-api.client';
 import { WechatUnreachableError } from './wechat.errors';
 import { deferred, until } from '../../test/helpers/async-steps';
-import {
-  APPID,
-  EXPIRES_IN_SEC,
-  holding,
-  setup,
-  useTokenDatabase,
-} from '../../test/helpers/access-token-world';
+import * as kit from '../../test/helpers/access-token-world';
 
-useTokenDatabase();
+kit.useTokenDatabase();
 
 describe('AccessTokenScheduler and the token status', () => {
   describe('refreshIfDue() (the scheduled job)', () => {
     it('does nothing while more than REFRESH_AHEAD_MS remain', async () => {
-      const world = setup();
-      const service = await holding(world);
+      const world = kit.setup();
+      const service = await kit.holding(world);
 
       world.clock.set(world.expiresAt - REFRESH_AHEAD_MS - 1);
       await service.refreshIfDue();
@@ -27,8 +21,8 @@ describe('AccessTokenScheduler and the token status', () => {
     });
 
     it('fetches once at REFRESH_AHEAD_MS before expiry, serving the old token until the new one arrives', async () => {
-      const world = setup();
-      const service = await holding(world);
+      const world = kit.setup();
+      const service = await kit.holding(world);
       const answer = deferred<FetchedAccessToken>();
       world.fetchAccessToken.mockReturnValueOnce(answer.promise);
 
@@ -39,7 +33,7 @@ describe('AccessTokenScheduler and the token status', () => {
       // The refresh is in flight: requests keep using the still-valid old token.
       await expect(service.getToken()).resolves.toBe('token-1');
 
-      answer.resolve({ accessToken: 'token-renewed', expiresInSec: EXPIRES_IN_SEC });
+      answer.resolve({ accessToken: 'token-renewed', expiresInSec: kit.EXPIRES_IN_SEC });
       await refresh;
 
       await expect(service.getToken()).resolves.toBe('token-renewed');
@@ -49,8 +43,8 @@ describe('AccessTokenScheduler and the token status', () => {
     });
 
     it('4 instances running the job at once when it is due cause one fetch, and all 4 then hold the new token', async () => {
-      const world = setup();
-      await holding(world);
+      const world = kit.setup();
+      await kit.holding(world);
       const instances = [world.instance(), world.instance(), world.instance(), world.instance()];
       for (const instance of instances) {
         await expect(instance.getToken()).resolves.toBe('token-1');
@@ -69,14 +63,8 @@ describe('AccessTokenScheduler and the token status', () => {
     });
 
     it('adopts a token another instance stored, even while its own is still fresh', async () => {
-      const world = setup();
-      const a = await holding(world);
-      const b = world.instance();
-      await expect(b.getToken()).resolves.toBe('token-1');
-
-      // WeChat rejected token-1 on instance A, which fetched and stored token-2.
-      await a.invalidate('token-1');
-      await expect(a.getToken()).resolves.toBe('token-2');
+      const world = kit.setup();
+      const { b } = await kit.rotatedOnA(world);
       await expect(b.getToken()).resolves.toBe('token-1');
 
       await b.refreshIfDue();
@@ -86,7 +74,7 @@ describe('AccessTokenScheduler and the token status', () => {
     });
 
     it('fetches when nothing is held, and swallows a failure so the next run tries again', async () => {
-      const world = setup();
+      const world = kit.setup();
       const service = world.instance();
       world.fetchAccessToken.mockRejectedValueOnce(new WechatUnreachableError('timeout'));
 
@@ -102,10 +90,10 @@ describe('AccessTokenScheduler and the token status', () => {
 
   describe('status()', () => {
     it('reports no token before the first fetch', () => {
-      const world = setup();
+      const world = kit.setup();
 
       expect(world.instance().status()).toEqual({
-        appId: APPID,
+        appId: kit.APPID,
         held: false,
         expiresInSec: null,
         mode: 'stable',
@@ -114,16 +102,16 @@ describe('AccessTokenScheduler and the token status', () => {
     });
 
     it('reports the remaining lifetime and the mode, never the token', async () => {
-      const world = setup({ tokenMode: 'classic' });
-      const service = await holding(world);
+      const world = kit.setup({ tokenMode: 'classic' });
+      const service = await kit.holding(world);
 
       world.clock.set(world.t0 + 1000 * 1000 + 500);
       const status = service.status();
 
       expect(status).toEqual({
-        appId: APPID,
+        appId: kit.APPID,
         held: true,
-        expiresInSec: EXPIRES_IN_SEC - 1001,
+        expiresInSec: kit.EXPIRES_IN_SEC - 1001,
         mode: 'classic',
         misconfigured: null,
       });
@@ -131,8 +119,8 @@ describe('AccessTokenScheduler and the token status', () => {
     });
 
     it('reports an expired token as not held', async () => {
-      const world = setup();
-      const service = await holding(world);
+      const world = kit.setup();
+      const service = await kit.holding(world);
 
       world.clock.set(world.expiresAt);
 
@@ -142,14 +130,14 @@ describe('AccessTokenScheduler and the token status', () => {
 
   describe('onApplicationBootstrap()', () => {
     it('starts one fetch at boot, and requests arriving meanwhile join it', async () => {
-      const world = setup();
+      const world = kit.setup();
       const service = world.instance();
       const answer = deferred<FetchedAccessToken>();
       world.fetchAccessToken.mockReturnValueOnce(answer.promise);
 
       service.onApplicationBootstrap();
       const early = service.getToken();
-      answer.resolve({ accessToken: 'boot-token', expiresInSec: EXPIRES_IN_SEC });
+      answer.resolve({ accessToken: 'boot-token', expiresInSec: kit.EXPIRES_IN_SEC });
 
       await expect(early).resolves.toBe('boot-token');
       expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
@@ -157,7 +145,7 @@ describe('AccessTokenScheduler and the token status', () => {
     });
 
     it('does not throw when the boot fetch fails; the next request fetches again', async () => {
-      const world = setup();
+      const world = kit.setup();
       const service = world.instance();
       world.fetchAccessToken.mockRejectedValueOnce(new WechatUnreachableError('ECONNREFUSED'));
 

@@ -1,21 +1,14 @@
 import { USE_MARGIN_MS } from './access-token.service';
 import { FetchedAccessToken } from './wechat-api.client';
 import { deferred, until } from '../../test/helpers/async-steps';
-import type { Instance } from '../../test/helpers/access-token-world';
-import {
-  APPID,
-  EXPIRES_IN_SEC,
-  holding,
-  setup,
-  useTokenDatabase,
-} from '../../test/helpers/access-token-world';
+import * as kit from '../../test/helpers/access-token-world';
 
-useTokenDatabase();
+kit.useTokenDatabase();
 
 describe("AccessTokenService (one process's token, shared through the table)", () => {
   describe('getToken()', () => {
     it('100 concurrent calls with nothing stored share exactly one fetch, and store its token', async () => {
-      const world = setup();
+      const world = kit.setup();
       const service = world.instance();
       const answer = deferred<FetchedAccessToken>();
       world.fetchAccessToken.mockReturnValueOnce(answer.promise);
@@ -25,11 +18,13 @@ describe("AccessTokenService (one process's token, shared through the table)", (
       // Half of the calls arrive while the fetch is already under way.
       requests.push(...Array.from({ length: 50 }, () => service.getToken()));
       for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
-      answer.resolve({ accessToken: 'the-one-token', expiresInSec: EXPIRES_IN_SEC });
+      answer.resolve({ accessToken: 'the-one-token', expiresInSec: kit.EXPIRES_IN_SEC });
 
       const tokens = await Promise.all(requests);
       expect(world.fetchAccessToken).toHaveBeenCalledTimes(1);
-      expect(world.fetchAccessToken).toHaveBeenCalledWith(expect.objectContaining({ id: APPID }));
+      expect(world.fetchAccessToken).toHaveBeenCalledWith(
+        expect.objectContaining({ id: kit.APPID }),
+      );
       expect(new Set(tokens)).toEqual(new Set(['the-one-token']));
       await expect(world.row()).resolves.toMatchObject({
         token: 'the-one-token',
@@ -40,8 +35,8 @@ describe("AccessTokenService (one process's token, shared through the table)", (
     });
 
     it('a second instance starting while a valid token is stored uses it without fetching', async () => {
-      const world = setup();
-      await holding(world);
+      const world = kit.setup();
+      await kit.holding(world);
 
       const second = world.instance();
       second.onApplicationBootstrap();
@@ -53,7 +48,7 @@ describe("AccessTokenService (one process's token, shared through the table)", (
     });
 
     it('two cold instances × 50 concurrent calls cause one fetch in all', async () => {
-      const world = setup();
+      const world = kit.setup();
       const [a, b] = [world.instance(), world.instance()];
 
       const tokens = await Promise.all(
@@ -65,8 +60,8 @@ describe("AccessTokenService (one process's token, shared through the table)", (
     });
 
     it('never fetches while the held token has more than USE_MARGIN_MS left', async () => {
-      const world = setup();
-      const service = await holding(world);
+      const world = kit.setup();
+      const service = await kit.holding(world);
 
       world.clock.set(world.expiresAt - USE_MARGIN_MS - 1);
 
@@ -76,8 +71,8 @@ describe("AccessTokenService (one process's token, shared through the table)", (
     });
 
     it('fetches once when the held token is within USE_MARGIN_MS of expiry', async () => {
-      const world = setup();
-      const service = await holding(world);
+      const world = kit.setup();
+      const service = await kit.holding(world);
 
       world.clock.set(world.expiresAt - USE_MARGIN_MS);
 
@@ -88,8 +83,8 @@ describe("AccessTokenService (one process's token, shared through the table)", (
     });
 
     it('fetches once when the held token has expired', async () => {
-      const world = setup();
-      const service = await holding(world);
+      const world = kit.setup();
+      const service = await kit.holding(world);
 
       world.clock.set(world.expiresAt + 60_000);
 
@@ -99,7 +94,7 @@ describe("AccessTokenService (one process's token, shared through the table)", (
     });
 
     it('measures expiry from when the fetch started, so a slow fetch never overstates the lifetime', async () => {
-      const world = setup();
+      const world = kit.setup();
       const service = world.instance();
       const answer = deferred<FetchedAccessToken>();
       world.fetchAccessToken.mockReturnValueOnce(answer.promise);
@@ -107,18 +102,18 @@ describe("AccessTokenService (one process's token, shared through the table)", (
       const first = service.getToken();
       await until(() => world.fetchAccessToken.mock.calls.length === 1, 'the fetch starts');
       world.clock.set(world.t0 + 4000);
-      answer.resolve({ accessToken: 'slow-token', expiresInSec: EXPIRES_IN_SEC });
+      answer.resolve({ accessToken: 'slow-token', expiresInSec: kit.EXPIRES_IN_SEC });
       await expect(first).resolves.toBe('slow-token');
 
-      expect(service.status().expiresInSec).toBe(EXPIRES_IN_SEC - 4);
+      expect(service.status().expiresInSec).toBe(kit.EXPIRES_IN_SEC - 4);
       await expect(world.row()).resolves.toMatchObject({ expiresAt: world.expiresAt });
     });
   });
 
   describe('invalidate(token): compare-and-expire', () => {
     it('dropping the held token expires it in the table, and the next getToken() fetches once', async () => {
-      const world = setup();
-      const service = await holding(world);
+      const world = kit.setup();
+      const service = await kit.holding(world);
       world.clock.set(world.t0 + 60_000);
 
       await service.invalidate('token-1');
@@ -133,12 +128,8 @@ describe("AccessTokenService (one process's token, shared through the table)", (
     });
 
     it('a stale token leaves the held token and the stored replacement alone', async () => {
-      const world = setup();
-      const a = await holding(world);
-      const b = world.instance();
-      await expect(b.getToken()).resolves.toBe('token-1');
-      await a.invalidate('token-1');
-      await expect(a.getToken()).resolves.toBe('token-2');
+      const world = kit.setup();
+      const { a, b } = await kit.rotatedOnA(world);
       world.fetchAccessToken.mockClear();
 
       const reads = jest.spyOn(world.store, 'read');
@@ -161,8 +152,8 @@ describe("AccessTokenService (one process's token, shared through the table)", (
     });
 
     it('50 requests failing with the same token cause exactly one new fetch', async () => {
-      const world = setup();
-      const service = await holding(world);
+      const world = kit.setup();
+      const service = await kit.holding(world);
       const retry = async () => {
         await service.invalidate('token-1');
         return service.getToken();
@@ -181,11 +172,11 @@ describe("AccessTokenService (one process's token, shared through the table)", (
     });
 
     it('25 failing requests on each of two instances cause one new fetch in all', async () => {
-      const world = setup();
-      const a = await holding(world);
+      const world = kit.setup();
+      const a = await kit.holding(world);
       const b = world.instance();
       await expect(b.getToken()).resolves.toBe('token-1');
-      const retry = async (service: Instance) => {
+      const retry = async (service: kit.Instance) => {
         await service.invalidate('token-1');
         return service.getToken();
       };

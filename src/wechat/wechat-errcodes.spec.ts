@@ -5,17 +5,7 @@ import {
   WechatEndpoint,
   wechatErrorFor,
 } from './wechat-errcodes';
-import {
-  WechatBadResponseError,
-  WechatBusyError,
-  WechatCodeInvalidError,
-  WechatMisconfiguredError,
-  WechatOpenidNotRecentError,
-  WechatQuotaError,
-  WechatTokenRejectedError,
-  WechatUnreachableError,
-  WechatUserBlockedError,
-} from './wechat.errors';
+import * as errors from './wechat.errors';
 
 type Expected = [
   errcode: number,
@@ -25,18 +15,26 @@ type Expected = [
 ];
 
 const TOKEN_ENDPOINT: Expected[] = [
-  [-1, WechatBusyError, 'WECHAT_UNAVAILABLE', 503],
-  [40001, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
-  [40002, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
-  [40013, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
-  [40125, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
-  [40164, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
-  [41002, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
-  [41004, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
-  [48001, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
-  [89503, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
-  [45009, WechatQuotaError, 'WECHAT_UNAVAILABLE', 503],
-  [45011, WechatQuotaError, 'TOO_MANY_REQUESTS', 429],
+  [-1, errors.WechatBusyError, 'WECHAT_UNAVAILABLE', 503],
+  [40001, errors.WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [40002, errors.WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [40013, errors.WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [40125, errors.WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [40164, errors.WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [41002, errors.WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [41004, errors.WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [48001, errors.WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [89503, errors.WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+  [45009, errors.WechatQuotaError, 'WECHAT_UNAVAILABLE', 503],
+  [45011, errors.WechatQuotaError, 'TOO_MANY_REQUESTS', 429],
+];
+
+/** What every endpoint called with an access token documents: busy, and the token refused. */
+const BUSY_OR_TOKEN_REJECTED: Expected[] = [
+  [-1, errors.WechatBusyError, 'WECHAT_UNAVAILABLE', 503],
+  [40001, errors.WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
+  [40014, errors.WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
+  [42001, errors.WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
 ];
 
 /** Written out by hand from WeChat's documentation, not derived from the table under test. */
@@ -44,32 +42,26 @@ const EXPECTED: Record<WechatEndpoint, Expected[]> = {
   token: TOKEN_ENDPOINT,
   stable_token: TOKEN_ENDPOINT,
   getuserphonenumber: [
-    [-1, WechatBusyError, 'WECHAT_UNAVAILABLE', 503],
-    [40001, WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
-    [40014, WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
-    [42001, WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
-    [40029, WechatCodeInvalidError, 'WECHAT_CODE_INVALID', 401],
-    [40163, WechatCodeInvalidError, 'WECHAT_CODE_INVALID', 401],
-    [40013, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
-    [45009, WechatQuotaError, 'WECHAT_UNAVAILABLE', 503],
-    [45011, WechatQuotaError, 'TOO_MANY_REQUESTS', 429],
+    ...BUSY_OR_TOKEN_REJECTED,
+    [40029, errors.WechatCodeInvalidError, 'WECHAT_CODE_INVALID', 401],
+    [40163, errors.WechatCodeInvalidError, 'WECHAT_CODE_INVALID', 401],
+    [40013, errors.WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+    [45009, errors.WechatQuotaError, 'WECHAT_UNAVAILABLE', 503],
+    [45011, errors.WechatQuotaError, 'TOO_MANY_REQUESTS', 429],
   ],
   jscode2session: [
-    [-1, WechatBusyError, 'WECHAT_UNAVAILABLE', 503],
-    [40029, WechatCodeInvalidError, 'WECHAT_CODE_INVALID', 401],
-    [40163, WechatCodeInvalidError, 'WECHAT_CODE_INVALID', 401],
-    [40226, WechatUserBlockedError, 'WECHAT_USER_BLOCKED', 403],
-    [45011, WechatQuotaError, 'TOO_MANY_REQUESTS', 429],
-    [40013, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
-    [40125, WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+    [-1, errors.WechatBusyError, 'WECHAT_UNAVAILABLE', 503],
+    [40029, errors.WechatCodeInvalidError, 'WECHAT_CODE_INVALID', 401],
+    [40163, errors.WechatCodeInvalidError, 'WECHAT_CODE_INVALID', 401],
+    [40226, errors.WechatUserBlockedError, 'WECHAT_USER_BLOCKED', 403],
+    [45011, errors.WechatQuotaError, 'TOO_MANY_REQUESTS', 429],
+    [40013, errors.WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
+    [40125, errors.WechatMisconfiguredError, 'WECHAT_MISCONFIGURED', 503],
   ],
   msg_sec_check: [
-    [-1, WechatBusyError, 'WECHAT_UNAVAILABLE', 503],
-    [40001, WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
-    [40014, WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
-    [42001, WechatTokenRejectedError, 'WECHAT_UNAVAILABLE', 503],
-    [45009, WechatQuotaError, 'WECHAT_UNAVAILABLE', 503],
-    [61010, WechatOpenidNotRecentError, 'WECHAT_UNAVAILABLE', 503],
+    ...BUSY_OR_TOKEN_REJECTED,
+    [45009, errors.WechatQuotaError, 'WECHAT_UNAVAILABLE', 503],
+    [61010, errors.WechatOpenidNotRecentError, 'WECHAT_UNAVAILABLE', 503],
   ],
 };
 
@@ -102,14 +94,16 @@ describe('WeChat errcodes by endpoint', () => {
     'an errcode not documented for %s → 502 WECHAT_BAD_RESPONSE',
     (endpoint) => {
       const error = wechatErrorFor(endpoint, 47001);
-      expect(error).toBeInstanceOf(WechatBadResponseError);
+      expect(error).toBeInstanceOf(errors.WechatBadResponseError);
       expect(error).toMatchObject({ code: 'WECHAT_BAD_RESPONSE', status: 502, errcode: 47001 });
     },
   );
 
   it('40001 is a wrong AppSecret on the token endpoints and a stale token on the business APIs', () => {
-    expect(wechatErrorFor('token', 40001)).toBeInstanceOf(WechatMisconfiguredError);
-    expect(wechatErrorFor('getuserphonenumber', 40001)).toBeInstanceOf(WechatTokenRejectedError);
+    expect(wechatErrorFor('token', 40001)).toBeInstanceOf(errors.WechatMisconfiguredError);
+    expect(wechatErrorFor('getuserphonenumber', 40001)).toBeInstanceOf(
+      errors.WechatTokenRejectedError,
+    );
   });
 
   it.each([
@@ -121,7 +115,7 @@ describe('WeChat errcodes by endpoint', () => {
     [41002, /WECHAT_APPID/],
     [41004, /WECHAT_SECRET/],
   ])('a misconfiguration %i names the likely fix and carries Retry-After', (errcode, fix) => {
-    const error = wechatErrorFor('stable_token', errcode) as WechatMisconfiguredError;
+    const error = wechatErrorFor('stable_token', errcode) as errors.WechatMisconfiguredError;
     expect(error.hint).toMatch(fix);
     expect(error.hint).toBe(MISCONFIGURED_HINTS[errcode]);
     expect(error.options.retryAfterSec).toBeGreaterThan(0);
@@ -140,8 +134,10 @@ describe('errcodeMetricLabel: bounded errcode labels for wxlogin_wechat_calls_to
     expect(errcodeMetricLabel('jscode2session', wechatErrorFor('jscode2session', 987654))).toBe(
       'other',
     );
-    expect(errcodeMetricLabel('token', new WechatUnreachableError('timeout'))).toBe('transport');
-    expect(errcodeMetricLabel('token', new WechatBadResponseError('no access_token'))).toBe(
+    expect(errcodeMetricLabel('token', new errors.WechatUnreachableError('timeout'))).toBe(
+      'transport',
+    );
+    expect(errcodeMetricLabel('token', new errors.WechatBadResponseError('no access_token'))).toBe(
       'bad_response',
     );
   });

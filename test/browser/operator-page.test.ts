@@ -11,44 +11,24 @@
  * Screenshot of the blocked user: tmp/operator-page.png in the repository (gitignored;
  * OPERATOR_PAGE_SCREENSHOT to change it); on a failure: tmp/operator-page-failure.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { harnessEnvironment } from '../../src/config/harness-environment';
-import { LaunchedApp, launchApp, REPO_ROOT } from '../helpers/app-process';
+import { LaunchedApp, REPO_ROOT } from '../helpers/app-process';
 import { httpCall } from '../helpers/http-client';
+import { failureWithScreenshot, startAppInChromium } from './chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTEFACTS = path.join(REPO_ROOT, 'tmp');
 const SCREENSHOT =
   harnessEnvironment().operatorPageScreenshot ?? path.join(ARTEFACTS, 'operator-page.png');
 const FAILURE_SCREENSHOT = path.join(ARTEFACTS, 'operator-page-failure.png');
-const STEP_TIMEOUT = 30_000;
 const ADMIN_TOKEN = 'browser-admin-token-0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 const PHONE = '13912345678';
 const OPENID = 'o-operator-page-user';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-declare global {
-  interface Window {
-    __cspViolations?: string[];
-  }
-}
-
 describe('operator page (/admin) in Chromium', () => {
   let app: LaunchedApp | undefined;
-  let context: BrowserContext | undefined;
-  let userDataDir: string | undefined;
+  let close: (() => Promise<void>) | undefined;
   let page: Page;
   const problems: string[] = [];
   const requested: string[] = [];
@@ -64,42 +44,17 @@ describe('operator page (/admin) in Chromium', () => {
     });
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: this check needs Chromium (apt-get install -y chromium)`,
-      );
-    }
     mkdirSync(ARTEFACTS, { recursive: true });
-    app = await launchApp({ readyTimeoutMs: STEP_TIMEOUT, env: { ADMIN_TOKEN } });
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'wxlogin-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 900 },
-      timeout: STEP_TIMEOUT,
-    });
-    context.setDefaultTimeout(STEP_TIMEOUT);
-    await context.addInitScript(() => {
-      window.__cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (event) => {
-        window.__cspViolations?.push(`${event.violatedDirective} blocked ${event.blockedURI}`);
-      });
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ app, page, close } = await startAppInChromium(
+      { ADMIN_TOKEN },
+      { width: 1280, height: 900 },
+    ));
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
     page.on('request', (r) => requested.push(r.url()));
   }, 90_000);
 
-  afterAll(async () => {
-    try {
-      await context?.close();
-    } catch {
-      /* the browser may already be gone */
-    }
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-    await app?.stop();
-  }, 30_000);
+  afterAll(() => close?.(), 30_000);
 
   it('looks up a user, blocks them (login refused), unblocks them (login works)', async () => {
     // A user of this test: registered with a bound openid.
@@ -154,10 +109,12 @@ describe('operator page (/admin) in Chromium', () => {
       await page.locator('.user .user-status', { hasText: 'active' }).waitFor();
       expect((await phoneLogin()).status).toBe(200);
     } catch (error) {
-      await page.screenshot({ path: FAILURE_SCREENSHOT, fullPage: true }).catch(() => undefined);
-      throw new Error(
-        `${String(error)}\n\nscreenshot: ${FAILURE_SCREENSHOT}\n${problems.join('\n')}\n` +
-          `--- backend output\n${app!.output()}`,
+      throw await failureWithScreenshot(
+        page,
+        FAILURE_SCREENSHOT,
+        error,
+        problems.join('\n'),
+        app!.output(),
       );
     }
   });

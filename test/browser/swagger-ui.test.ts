@@ -11,34 +11,19 @@
  * Screenshot of the executed operation: /tmp/swagger-ui.png (SWAGGER_UI_SCREENSHOT to
  * change it); on a failure, the page as it was: /tmp/swagger-ui-failure.png.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { Locator, Page } from 'playwright-core';
 import { harnessEnvironment } from '../../src/config/harness-environment';
-import { LaunchedApp, launchApp } from '../helpers/app-process';
+import { LaunchedApp } from '../helpers/app-process';
 import { httpCall } from '../helpers/http-client';
+import { failureWithScreenshot, startAppInChromium, STEP_TIMEOUT } from './chromium';
 
 const AVATAR_FIXTURE = path.resolve(__dirname, '../fixtures/avatar.jpg');
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = harnessEnvironment().swaggerUiScreenshot ?? '/tmp/swagger-ui.png';
 const FAILURE_SCREENSHOT = '/tmp/swagger-ui-failure.png';
-const STEP_TIMEOUT = 30_000;
 const PHONE = '13800138000';
 const PHONE_E164 = '+8613800138000';
-
-/** Chromium's flags here: without the background-networking ones its own outgoing connections are refused, many at a time. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface BrowserLog {
   console: string[];
@@ -46,49 +31,16 @@ interface BrowserLog {
   failedRequests: string[];
 }
 
-declare global {
-  interface Window {
-    __cspViolations?: string[];
-  }
-}
-
 describe('Swagger UI (/docs) in Chromium', () => {
   let app: LaunchedApp | undefined;
-  let context: BrowserContext | undefined;
-  let userDataDir: string | undefined;
+  let close: (() => Promise<void>) | undefined;
   let page: Page;
   const log: BrowserLog = { console: [], pageErrors: [], failedRequests: [] };
+  const failure = (error: unknown) =>
+    failureWithScreenshot(page, FAILURE_SCREENSHOT, error, describeLog(log), app!.output());
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: this check needs Chromium (apt-get install -y chromium). ` +
-          'It is not skipped on purpose: CI installs Chromium, so a missing one is a broken setup.',
-      );
-    }
-    app = await launchApp({ readyTimeoutMs: STEP_TIMEOUT });
-
-    // A fresh profile per run. Playwright refuses --user-data-dir among launch() args,
-    // so the profile dir goes to launchPersistentContext instead (same effect).
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'wxlogin-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 1000 },
-      timeout: STEP_TIMEOUT,
-    });
-    context.setDefaultTimeout(STEP_TIMEOUT);
-    // Counts every CSP violation, whether or not Chromium also logs it to the console.
-    await context.addInitScript(() => {
-      window.__cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (event) => {
-        window.__cspViolations?.push(
-          `${event.violatedDirective} blocked ${event.blockedURI || '(inline)'} ` +
-            `in ${event.sourceFile || event.documentURI}:${event.lineNumber}`,
-        );
-      });
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ app, page, close } = await startAppInChromium({}, { width: 1280, height: 1000 }));
     page.on('console', (message) => log.console.push(`[${message.type()}] ${message.text()}`));
     page.on('pageerror', (error) => log.pageErrors.push(error.message));
     page.on('requestfailed', (request) =>
@@ -96,16 +48,7 @@ describe('Swagger UI (/docs) in Chromium', () => {
     );
   }, 90_000);
 
-  afterAll(async () => {
-    // Each step on its own: a failure in one must not leave the others undone.
-    try {
-      await context?.close();
-    } catch {
-      /* the browser may already be gone */
-    }
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-    await app?.stop();
-  }, 30_000);
+  afterAll(() => close?.(), 30_000);
 
   it('serves /docs under helmet’s Content-Security-Policy', async () => {
     const answer = await httpCall('GET', `${app!.url}/docs`);
@@ -155,11 +98,7 @@ describe('Swagger UI (/docs) in Chromium', () => {
 
       await screenshotOf(page, operation, row);
     } catch (error) {
-      await page.screenshot({ path: FAILURE_SCREENSHOT, fullPage: true }).catch(() => undefined);
-      throw new Error(
-        `${String(error)}\n\nscreenshot: ${FAILURE_SCREENSHOT}\n${describeLog(log)}\n` +
-          `--- backend output\n${app!.output()}`,
-      );
+      throw await failure(error);
     }
   });
 
@@ -195,11 +134,7 @@ describe('Swagger UI (/docs) in Chromium', () => {
       expect([image.status, image.headers['content-type']]).toEqual([200, 'image/jpeg']);
       expect(await operation.locator('.curl-command').innerText()).toContain('multipart/form-data');
     } catch (error) {
-      await page.screenshot({ path: FAILURE_SCREENSHOT, fullPage: true }).catch(() => undefined);
-      throw new Error(
-        `${String(error)}\n\nscreenshot: ${FAILURE_SCREENSHOT}\n${describeLog(log)}\n` +
-          `--- backend output\n${app!.output()}`,
-      );
+      throw await failure(error);
     }
   });
 

@@ -119,4 +119,19 @@ export async function holding(world: ReturnType<typeof setup>): Promise<Instance
   return service;
 }
 
+/**
+ * Two instances that both held `token-1`; then WeChat rejected it on A, which
+ * fetched and stored `token-2` (B still holds `token-1`).
+ */
+export async function rotatedOnA(
+  world: ReturnType<typeof setup>,
+): Promise<{ a: Instance; b: Instance }> {
+  const a = await holding(world);
+  const b = world.instance();
+  await expect(b.getToken()).resolves.toBe('token-1');
+  await a.invalidate('token-1');
+  await expect(a.getToken()).resolves.toBe('token-2');
+  return { a, b };
+}
+
 export type Instance = ReturnType<ReturnType<typeof setup>['instance']>;

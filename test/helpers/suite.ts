@@ -26,14 +26,7 @@ export function useAppWithFakeWechat(
   apps?: { appId: string; secret: string }[],
 ): Suite {
   const suite = useDatabaseAndFakeWechat(apps) as Suite;
-  beforeAll(async () => {
-    suite.t = await startApp({ databaseUrl: suite.db.url, wechat: suite.wechat, env });
-    suite.flow = new LoginFlow(suite.t.url, suite.wechat);
-  });
-  afterAll(async () => {
-    await suite.t?.close();
-  });
-  return suite;
+  return useAppOn(suite, env, suite);
 }
 
 /**
@@ -53,6 +46,27 @@ export function useDatabaseAndFakeWechat(
     await suite.db?.drop();
   });
   return suite;
+}
+
+/**
+ * For one describe block nested in a suite whose database and fake WeChat are
+ * shared (useDatabaseAndFakeWechat): the app booted against them with `env`,
+ * closed afterwards; `t` and `flow` are set on `booted` (a new object by default)
+ * by beforeAll: read them inside tests only.
+ */
+export function useAppOn<T extends Pick<Suite, 't' | 'flow'>>(
+  shared: Pick<Suite, 'db' | 'wechat'>,
+  env: Record<string, string> = {},
+  booted = {} as T,
+): T {
+  beforeAll(async () => {
+    booted.t = await startApp({ databaseUrl: shared.db.url, wechat: shared.wechat, env });
+    booted.flow = new LoginFlow(booted.t.url, shared.wechat);
+  });
+  afterAll(async () => {
+    await booted.t?.close();
+  });
+  return booted;
 }
 
 /**

@@ -7,28 +7,11 @@
  *
  * Needs `npm run build` first. Run: npx jest -c test/miniprogram/jest.config.js
  */
-const {
-  backend,
-  backendJson,
-  calls,
-  dialog,
-  modals,
-  navigations,
-  openPage,
-  openPages,
-  phoneCode,
-  requests,
-  startBackend,
-  step,
-  stopBackend,
-  storage,
-  text,
-  toasts,
-  waitFor,
-  waitForNavigation,
-  wechat,
-} = require('./harness');
-const config = require('../../examples/miniprogram/config');
+const harness = require('./harness');
+const { backendJson, phoneCode, journey, step } = harness; // the backend and the journey
+const { wechat, storage, dialog } = harness; // what wx holds
+const { requests, calls, navigations, toasts, modals } = harness; // what wx recorded
+const { openPage, text, waitFor, waitForNavigation } = harness; // the pages
 
 const PHONE = '13700137000';
 const NEW_PHONE = '13700137001';
@@ -64,31 +47,13 @@ const sessionItems = (page) => page.querySelectorAll('.session-item');
 
 let device2;
 
-beforeAll(async () => {
-  await startBackend();
-  config.API_BASE_URL = backend.base;
-  config.USE_WECHAT_SIMULATOR = false;
+journey(async () => {
   wechat.user = CAROL;
   const carol = await registerDirectly(PHONE, CAROL);
   storage.set('accessToken', carol.accessToken);
   storage.set('refreshToken', carol.refreshToken);
   device2 = await otherDevice();
   await registerDirectly(TAKEN_PHONE, 'o_mp_dave');
-}, 45000);
-
-afterAll(async () => {
-  await stopBackend();
-}, 20000);
-
-beforeEach(() => {
-  requests.length = 0;
-  navigations.length = 0;
-  toasts.length = 0;
-  modals.length = 0;
-});
-
-afterEach(() => {
-  while (openPages.length) openPages.pop().detach();
 });
 
 step('(a) lists both devices and signs the other one out', async () => {

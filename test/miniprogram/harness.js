@@ -20,6 +20,8 @@ const { launchApp } = require('../helpers/app-process');
 const { httpCall } = require('../helpers/http-client');
 
 const APP_DIR = path.resolve(__dirname, '../../examples/miniprogram');
+// The same instance the pages require: this file shares the test file's registry.
+const config = require(path.join(APP_DIR, 'config'));
 
 // ------------------------------------------------------------------- backend
 
@@ -316,27 +318,48 @@ function step(name, fn) {
   });
 }
 
+/**
+ * The hooks every journey file needs: the backend up for the whole file, the
+ * mini-program pointed at it on the real WeChat path (wx.login and the phone
+ * button, not the simulator shortcut), the recorders emptied before each test and
+ * the pages detached after it. `setup` runs once the backend is up.
+ */
+function journey(setup = async () => {}) {
+  beforeAll(async () => {
+    await startBackend();
+    config.API_BASE_URL = backend.base;
+    config.USE_WECHAT_SIMULATOR = false;
+    await setup();
+  }, 45000);
+  afterAll(stopBackend, 20000);
+  beforeEach(() => {
+    for (const recorded of [requests, logins, navigations, toasts, modals]) recorded.length = 0;
+  });
+  afterEach(() => {
+    while (openPages.length) openPages.pop().detach();
+  });
+}
+
+// Grouped by what they are: the backend, the journey, the wx recorders, the pages.
 module.exports = {
-  asyncCallbacks,
   backend,
   backendJson,
-  calls,
-  dialog,
-  logins,
-  modals,
-  navigations,
-  openPage,
-  openPages,
   phoneCode,
-  requests,
-  startBackend,
+  journey,
   step,
-  stopBackend,
+  wechat,
   storage,
+  dialog,
   tempFile,
-  text,
+  asyncCallbacks,
+  requests,
+  calls,
+  logins,
+  navigations,
   toasts,
+  modals,
+  openPage,
+  text,
   waitFor,
   waitForNavigation,
-  wechat,
 };

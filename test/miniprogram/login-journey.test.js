@@ -14,28 +14,11 @@
  *
  * Needs `npm run build` first. Run: npx jest -c test/miniprogram/jest.config.js
  */
-const {
-  asyncCallbacks,
-  backend,
-  backendJson,
-  calls,
-  logins,
-  navigations,
-  openPage,
-  openPages,
-  phoneCode,
-  requests,
-  startBackend,
-  step,
-  stopBackend,
-  storage,
-  tempFile,
-  text,
-  toasts,
-  waitFor,
-  waitForNavigation,
-  wechat,
-} = require('./harness');
+const harness = require('./harness');
+const { backend, backendJson, phoneCode, journey, step } = harness; // the backend and the journey
+const { wechat, storage, tempFile, asyncCallbacks } = harness; // what wx holds
+const { requests, calls, logins, navigations, toasts } = harness; // what wx recorded
+const { openPage, text, waitFor, waitForNavigation } = harness; // the pages
 const { httpCall } = require('../helpers/http-client');
 // The same module instances the pages require: jest shares one registry per test file.
 const config = require('../../examples/miniprogram/config');
@@ -47,26 +30,7 @@ const NICKNAME = '小明 🐼';
 const ALICE = 'o_mp_alice';
 const BOB = 'o_mp_bob';
 
-beforeAll(async () => {
-  await startBackend();
-  config.API_BASE_URL = backend.base;
-  config.USE_WECHAT_SIMULATOR = false; // the real WeChat path: wx.login and the phone button
-}, 45000);
-
-afterAll(async () => {
-  await stopBackend();
-}, 20000);
-
-beforeEach(() => {
-  requests.length = 0;
-  logins.length = 0;
-  navigations.length = 0;
-  toasts.length = 0;
-});
-
-afterEach(() => {
-  while (openPages.length) openPages.pop().detach();
-});
+journey();
 
 step('(a) a new user: the phone button leads to a pre-filled registration, then home', async () => {
   wechat.user = ALICE;

@@ -1,17 +1,7 @@
-import {
-  START_MS,
-  PHONE,
-  accessPayload,
-  decodePayload,
-  UNAUTHORIZED,
-  TICKET_INVALID,
-  useTokenService,
-  hs256,
-  ticketPayload,
-} from '../../../test/helpers/token-kit';
+import * as kit from '../../../test/helpers/token-kit';
 
 describe('TokenService issuing', () => {
-  const world = useTokenService();
+  const world = kit.useTokenService();
 
   describe('access tokens', () => {
     it('signs an HS256 access token that verifies as access with userId and familyId', async () => {
@@ -29,7 +19,7 @@ describe('TokenService issuing', () => {
         Buffer.from(signed.accessToken.split('.')[0], 'base64url').toString('utf8'),
       ) as Record<string, unknown>;
       expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
-      expect(decodePayload(signed.accessToken)).toEqual(accessPayload());
+      expect(kit.decodePayload(signed.accessToken)).toEqual(kit.accessPayload());
       await expect(world.service.verifyAccessToken(signed.accessToken)).resolves.toEqual({
         userId: 'user-1',
         familyId: 'family-1',
@@ -39,41 +29,41 @@ describe('TokenService issuing', () => {
     it('refuses an access token presented as a registration ticket', async () => {
       await expect(
         world.service.verifyRegistrationTicket(await world.accessToken()),
-      ).rejects.toMatchObject(TICKET_INVALID);
+      ).rejects.toMatchObject(kit.TICKET_INVALID);
     });
 
     it('refuses an access token without the fam claim', async () => {
-      const payload = accessPayload();
+      const payload = kit.accessPayload();
       delete payload.fam;
-      const token = hs256(payload);
+      const token = kit.hs256(payload);
 
-      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
+      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(kit.UNAUTHORIZED);
     });
 
     it('refuses an access token whose sub is not a string', async () => {
-      const token = hs256(accessPayload({ sub: 42 }));
+      const token = kit.hs256(kit.accessPayload({ sub: 42 }));
 
-      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
+      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(kit.UNAUTHORIZED);
     });
 
     it('refuses a refresh-typed token as an access token', async () => {
-      const token = hs256(accessPayload({ typ: 'refresh' }));
+      const token = kit.hs256(kit.accessPayload({ typ: 'refresh' }));
 
-      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(UNAUTHORIZED);
+      await expect(world.service.verifyAccessToken(token)).rejects.toMatchObject(kit.UNAUTHORIZED);
     });
   });
 
   describe('registration tickets', () => {
     it('refuses a registration ticket presented as an access token', async () => {
-      const { registrationTicket } = await world.service.issueRegistrationTicket(PHONE);
+      const { registrationTicket } = await world.service.issueRegistrationTicket(kit.PHONE);
 
       await expect(world.service.verifyAccessToken(registrationTicket)).rejects.toMatchObject(
-        UNAUTHORIZED,
+        kit.UNAUTHORIZED,
       );
     });
 
     it('verifies a ticket with phone fields, jti, expiresAt and the WeChat account', async () => {
-      const issued = await world.service.issueRegistrationTicket(PHONE, {
+      const issued = await world.service.issueRegistrationTicket(kit.PHONE, {
         appId: 'wx-app-1',
         openid: 'o-openid-1',
         unionid: 'u-unionid-1',
@@ -89,13 +79,13 @@ describe('TokenService issuing', () => {
         jti: expect.stringMatching(
           /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
         ),
-        expiresAt: new Date(START_MS + 600_000),
+        expiresAt: new Date(kit.START_MS + 600_000),
         account: { appId: 'wx-app-1', openid: 'o-openid-1', unionid: 'u-unionid-1' },
       });
     });
 
     it('round-trips an account with an openid and no unionid', async () => {
-      const { registrationTicket } = await world.service.issueRegistrationTicket(PHONE, {
+      const { registrationTicket } = await world.service.issueRegistrationTicket(kit.PHONE, {
         appId: 'wx-app-1',
         openid: 'o-openid-1',
       });
@@ -107,36 +97,36 @@ describe('TokenService issuing', () => {
         openid: 'o-openid-1',
         unionid: undefined,
       });
-      expect(decodePayload(registrationTicket)).not.toHaveProperty('uid');
+      expect(kit.decodePayload(registrationTicket)).not.toHaveProperty('uid');
     });
 
     it('returns no account when the ticket was issued without one', async () => {
-      const { registrationTicket } = await world.service.issueRegistrationTicket(PHONE);
+      const { registrationTicket } = await world.service.issueRegistrationTicket(kit.PHONE);
 
       const verified = await world.service.verifyRegistrationTicket(registrationTicket);
 
       expect(verified.account).toBeUndefined();
-      expect(decodePayload(registrationTicket)).not.toHaveProperty('oid');
+      expect(kit.decodePayload(registrationTicket)).not.toHaveProperty('oid');
     });
 
     it('gives every ticket its own jti', async () => {
       const a = await world.service.verifyRegistrationTicket(
-        (await world.service.issueRegistrationTicket(PHONE)).registrationTicket,
+        (await world.service.issueRegistrationTicket(kit.PHONE)).registrationTicket,
       );
       const b = await world.service.verifyRegistrationTicket(
-        (await world.service.issueRegistrationTicket(PHONE)).registrationTicket,
+        (await world.service.issueRegistrationTicket(kit.PHONE)).registrationTicket,
       );
 
       expect(a.jti).not.toBe(b.jti);
     });
 
     it.each(['jti', 'cc', 'pure'])('refuses a register-typed token without %s', async (claim) => {
-      const payload = ticketPayload();
+      const payload = kit.ticketPayload();
       delete payload[claim];
-      const token = hs256(payload);
+      const token = kit.hs256(payload);
 
       await expect(world.service.verifyRegistrationTicket(token)).rejects.toMatchObject(
-        TICKET_INVALID,
+        kit.TICKET_INVALID,
       );
     });
   });

@@ -11,3 +11,15 @@ export function isUniqueViolation(error: unknown): boolean {
     driverError.errno === 1062
   );
 }
+
+/**
+ * Awaits `write`; if a unique index refused it, throws what `conflict` builds
+ * instead (the domain error the loser of a race gets); any other error passes.
+ */
+export async function writeOrConflict<T>(write: Promise<T>, conflict: () => Error): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    throw isUniqueViolation(error) ? conflict() : error;
+  }
+}
