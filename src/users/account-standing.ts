@@ -70,10 +70,14 @@ export class AccountStanding {
   }
 
   private async read(userId: string): Promise<Standing> {
-    const row = await this.users.findStanding(userId);
-    if (!row) return 'gone';
-    return row.blockedAt ? 'blocked' : 'active';
+    return standingOf(await this.users.findStanding(userId));
   }
+}
+
+/** A user's standing from their row (null: no such user, i.e. deleted). */
+export function standingOf(user: { blockedAt: Date | null } | null): Standing {
+  if (!user) return 'gone';
+  return user.blockedAt ? 'blocked' : 'active';
 }
 
 /** The answer to a blocked user, on every login path, refresh and Bearer route. */

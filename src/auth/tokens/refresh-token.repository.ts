@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
 import { PrebuiltSql } from '../../common/database/prebuilt-sql';
+import { Standing, standingOf } from '../../users/account-standing';
 import { User } from '../../users/user.entity';
 import { RefreshToken } from './refresh-token.entity';
 
@@ -65,16 +66,10 @@ export class RefreshTokenRepository {
   }
 
   /** Whether the token's user still exists (a deleted user's families die with it) and is blocked. */
-  async userStanding(
-    manager: EntityManager,
-    userId: string,
-  ): Promise<'active' | 'blocked' | 'gone'> {
-    const user = await manager.findOne(User, {
-      where: { id: userId },
-      select: { id: true, blockedAt: true },
-    });
-    if (!user) return 'gone';
-    return user.blockedAt ? 'blocked' : 'active';
+  async userStanding(manager: EntityManager, userId: string): Promise<Standing> {
+    return standingOf(
+      await manager.findOne(User, { where: { id: userId }, select: { id: true, blockedAt: true } }),
+    );
   }
 
   async markUsed(
