@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
-import { RefreshToken } from '../auth/tokens/refresh-token.entity';
+import { RefreshFamilies } from '../auth/tokens/refresh-families';
 import { RefreshTokenService } from '../auth/tokens/refresh-token.service';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { AccountStanding } from '../users/account-standing';
 import { User } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
 import { WechatAccount } from '../users/wechat-account.entity';
 import { AccountDeletion } from '../account/account-deletion.service';
 import { AdminAuditLog } from './admin-audit.log';
@@ -27,7 +28,8 @@ export class AdminUsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(WechatAccount) private readonly accounts: Repository<WechatAccount>,
-    @InjectRepository(RefreshToken) private readonly refreshTokens: Repository<RefreshToken>,
+    private readonly usersService: UsersService,
+    private readonly families: RefreshFamilies,
     private readonly sessions: RefreshTokenService,
     private readonly deletion: AccountDeletion,
     private readonly standing: AccountStanding,
@@ -95,8 +97,8 @@ export class AdminUsersService {
 
   private async view(user: User): Promise<AdminUserDto> {
     const [accounts, liveSessions, audit] = await Promise.all([
-      this.accounts.find({ where: { userId: user.id }, order: { createdAt: 'ASC' } }),
-      this.liveSessionsOf(user.id),
+      this.usersService.wechatAccountsOf(user.id),
+      this.families.live(user.id),
       this.audit.latestFor(user.id),
     ]);
     return {
@@ -109,7 +111,7 @@ export class AdminUsersService {
       blockedAt: user.blockedAt?.toISOString() ?? null,
       blockedReason: user.blockedReason,
       wechatAccounts: accounts.map(({ appId, openid, unionid }) => ({ appId, openid, unionid })),
-      liveSessions,
+      liveSessions: liveSessions.length,
       audit: audit.map((row) => ({
         at: row.createdAt.toISOString(),
         action: row.action,
@@ -117,18 +119,6 @@ export class AdminUsersService {
         requestId: row.requestId,
       })),
     };
-  }
-
-  /** Logins (refresh families) whose latest token is neither spent, revoked nor expired. */
-  private async liveSessionsOf(userId: string): Promise<number> {
-    const row = await this.refreshTokens
-      .createQueryBuilder('t')
-      .select('COUNT(DISTINCT t.family_id)', 'live')
-      .where('t.user_id = :userId', { userId })
-      .andWhere('t.revoked_at IS NULL AND t.used_at IS NULL')
-      .andWhere('t.expires_at > :now', { now: new Date(this.clock.now()) })
-      .getRawOne<{ live: string | number }>();
-    return Number(row?.live ?? 0);
   }
 }
 

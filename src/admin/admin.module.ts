@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountModule } from '../account/account.module';
 import { AuthModule } from '../auth/auth.module';
-import { RefreshToken } from '../auth/tokens/refresh-token.entity';
 import { User } from '../users/user.entity';
 import { UsersModule } from '../users/users.module';
 import { WechatAccount } from '../users/wechat-account.entity';
@@ -24,7 +23,7 @@ import { OperatorPageController } from './operator-page.controller';
     AuthModule,
     // DELETE /admin/users/{id} runs the same deletion as DELETE /users/me.
     AccountModule,
-    TypeOrmModule.forFeature([User, WechatAccount, RefreshToken, AdminAudit]),
+    TypeOrmModule.forFeature([User, WechatAccount, AdminAudit]),
   ],
   controllers: [OperatorPageController, AdminUsersController, AdminWechatController],
   providers: [AdminTokenGuard, AdminAuditLog, AdminUsersService],
