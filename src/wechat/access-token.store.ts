@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { isUniqueViolation } from '../common/database/unique-violation';
+import { tryTakeLease } from '../common/database/lease-row';
 import { StoredToken } from './app-token';
 import { WechatAccessToken } from './wechat-access-token.entity';
 
@@ -30,39 +30,25 @@ export class AccessTokenStore {
   }
 
   /** True when this instance now holds the lease (free, expired, or already ours). */
-  async tryAcquireLease(
+  tryAcquireLease(
     appKey: string,
     holder: string,
     now: number,
     leaseUntil: number,
   ): Promise<boolean> {
-    const result = await this.rows
-      .createQueryBuilder()
-      .update()
-      .set({ leaseHolder: holder, leaseUntil })
-      .where('app_key = :appKey', { appKey })
-      .andWhere('(lease_until IS NULL OR lease_until < :now OR lease_holder = :holder)', {
-        now,
-        holder,
-      })
-      .execute();
-    if (result.affected === 1) return true;
-    if (await this.rows.existsBy({ appKey })) return false;
-    try {
-      await this.rows.insert({
+    return tryTakeLease(
+      this.rows,
+      { key: 'appKey', holder: 'leaseHolder', until: 'leaseUntil' },
+      { key: appKey, holder, now, until: leaseUntil },
+      () => ({
         appKey,
         token: null,
         expiresAt: null,
         fetchedBy: null,
         leaseHolder: holder,
         leaseUntil,
-      });
-      return true;
-    } catch (error) {
-      // Another instance created the row first, and with it the lease.
-      if (isUniqueViolation(error)) return false;
-      throw error;
-    }
+      }),
+    );
   }
 
   /** Stores a freshly fetched token and frees the lease in one write. */
