@@ -29,16 +29,9 @@ export class AccountService {
     private readonly links: AvatarLinks,
   ) {}
 
-  /** The user of a verified access token (the guard checked they still exist a moment ago). */
-  async user(userId: string): Promise<User> {
-    const user = await this.users.findById(userId);
-    if (!user) throw new AppError('UNAUTHORIZED', 'The user of this token no longer exists');
-    return user;
-  }
-
   /** A fresh phone code proves the new number, as at login; 409 when another user has it. */
   async changePhone(userId: string, app: WechatApp, code: string): Promise<User> {
-    const user = await this.user(userId);
+    const user = await this.users.current(userId);
     const phone = await this.phones.resolvePhone(app, code);
     const changed = await this.users.changePhone(user, phone);
     if (changed.phoneNumber !== user.phoneNumber) {
@@ -62,7 +55,7 @@ export class AccountService {
   }
 
   async export(userId: string, currentFamilyId: string): Promise<AccountExportDto> {
-    const user = await this.user(userId);
+    const user = await this.users.current(userId);
     const [accounts, families] = await Promise.all([
       this.users.wechatAccountsOf(userId),
       this.families.all(userId),

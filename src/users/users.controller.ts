@@ -28,7 +28,6 @@ import { ApiWechatAppHeader, CurrentWechatApp } from '../wechat/wechat-app.decor
 import { ProfileDto } from './profile.dto';
 import { UserAvatarsService } from './user-avatars.service';
 import { UserDto } from './user.dto';
-import { User } from './user.entity';
 import { UsersService } from './users.service';
 
 /** The upload's interceptor and documentation, shared by PUT and POST. */
@@ -87,7 +86,7 @@ export class UsersController {
   @ApiOkResponse({ type: UserDto })
   @ApiErrors('UNAUTHORIZED', 'TOO_MANY_REQUESTS', 'DATABASE_UNAVAILABLE', 'INTERNAL_ERROR')
   async me(@CurrentSession() session: AccessClaims): Promise<UserDto> {
-    return UserDto.from(await this.load(session), this.links);
+    return UserDto.from(await this.users.current(session.userId), this.links);
   }
 
   @Patch('me')
@@ -115,7 +114,11 @@ export class UsersController {
     @Body() body: ProfileDto,
     @CurrentWechatApp() app: WechatApp,
   ): Promise<UserDto> {
-    const user = await this.users.updateProfile(await this.load(session), body, app);
+    const user = await this.users.updateProfile(
+      await this.users.current(session.userId),
+      body,
+      app,
+    );
     return UserDto.from(user, this.links);
   }
 
@@ -127,7 +130,7 @@ export class UsersController {
   ): Promise<UserDto> {
     // MultipartUpload({ multipartOnly }) lets no request through without its file part.
     if (!file) throw new AppError('VALIDATION_FAILED', 'The request has no file part');
-    const user = await this.avatars.replace(await this.load(session), file.buffer);
+    const user = await this.avatars.replace(await this.users.current(session.userId), file.buffer);
     return UserDto.from(user, this.links);
   }
 
@@ -140,12 +143,5 @@ export class UsersController {
     @UploadedFilePart() file: UploadedFilePart | undefined,
   ): Promise<UserDto> {
     return this.replaceAvatar(session, file);
-  }
-
-  private async load(session: AccessClaims): Promise<User> {
-    const user = await this.users.findById(session.userId);
-    // A valid token for a user that no longer exists is as good as no token.
-    if (!user) throw new AppError('UNAUTHORIZED', 'The user of this token no longer exists');
-    return user;
   }
 }

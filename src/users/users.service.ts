@@ -43,6 +43,13 @@ export class UsersService {
     return this.users.findById(id);
   }
 
+  /** The user of a verified access token; one that no longer exists is as good as no token. */
+  async current(userId: string): Promise<User> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new AppError('UNAUTHORIZED', 'The user of this token no longer exists');
+    return user;
+  }
+
   /** The user bound to this WeChat account of this mini-program. */
   async findByWechatAccount(appId: string, openid: string): Promise<User | null> {
     const account = await this.accounts.findByOpenid(appId, openid);
